@@ -1,0 +1,38 @@
+"""Contract tests and schema conformance for the Workers AI text-generation API.
+
+The supported API is what ``__all__`` lists; everything else is internal.
+"""
+
+from __future__ import annotations
+
+from conformance.contract import (
+    MODEL,
+    ContractValidator,
+    ErrorCode,
+    Violation,
+    explain,
+    request_validator,
+    result_validator,
+)
+from conformance.errors import ConformanceError, ContractError, TargetError, UsageError
+from conformance.generation import Case, CaseKind, Outcome
+
+__all__ = [
+    # contract
+    "MODEL",
+    "ContractValidator",
+    "ErrorCode",
+    "Violation",
+    "explain",
+    "request_validator",
+    "result_validator",
+    # generation
+    "Case",
+    "CaseKind",
+    "Outcome",
+    # errors
+    "ConformanceError",
+    "ContractError",
+    "TargetError",
+    "UsageError",
+]

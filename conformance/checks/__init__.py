@@ -1,0 +1,1 @@
+"""Checks: named properties judged on finished exchanges."""

@@ -1,0 +1,33 @@
+"""The ``conformance`` command line: parse options, call the library, map verdicts to exit codes.
+
+Each subcommand lives in its own module; nothing but option parsing and
+output formatting belongs here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from conformance.cli.cases import cases
+from conformance.errors import UsageError
+
+
+class _Group(click.Group):
+    """Turns the library's UsageError into click's, so bad input exits 2 with the message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise click.UsageError(str(exc), ctx) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="workers-ai-conformance", prog_name="conformance")
+def main() -> None:
+    """Contract tests for implementations of the Workers AI text-generation API."""
+
+
+main.add_command(cases)

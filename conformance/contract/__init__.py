@@ -1,0 +1,55 @@
+"""The contract: vendored schemas, compiled validators, explanations, HTTP facts.
+
+Knows nothing of HTTP clients, generation or checks; everything else builds on it.
+"""
+
+from __future__ import annotations
+
+from conformance.contract.api import (
+    CLOUDFLARE_BASE_URL,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_TEMPERATURE,
+    MAX_CONTENT_CHARS,
+    MODEL,
+    SEED_MAX,
+    ErrorBody,
+    ErrorCode,
+    run_path,
+)
+from conformance.contract.explain import Violation, pointer_of
+from conformance.contract.loading import SCHEMA_FILES, load_schema, read_bytes
+from conformance.contract.validators import (
+    ContractValidator,
+    error_envelope_validator,
+    explain,
+    request_validator,
+    result_validator,
+    stream_event_validator,
+    success_envelope_validator,
+    usage_validator,
+)
+
+__all__ = [
+    "CLOUDFLARE_BASE_URL",
+    "DEFAULT_MAX_TOKENS",
+    "DEFAULT_TEMPERATURE",
+    "MAX_CONTENT_CHARS",
+    "MODEL",
+    "SCHEMA_FILES",
+    "SEED_MAX",
+    "ContractValidator",
+    "ErrorBody",
+    "ErrorCode",
+    "Violation",
+    "error_envelope_validator",
+    "explain",
+    "load_schema",
+    "pointer_of",
+    "read_bytes",
+    "request_validator",
+    "result_validator",
+    "run_path",
+    "stream_event_validator",
+    "success_envelope_validator",
+    "usage_validator",
+]

@@ -1,0 +1,34 @@
+"""The toolkit's exceptions.
+
+Every exception the toolkit raises on purpose derives from one base::
+
+    ConformanceError
+    ├── ContractError        the vendored schemas are missing or malformed
+    ├── UsageError           a user's option, argument or config value is wrong
+    └── TargetError          the implementation under test cannot be tested at all
+
+Check failures are not exceptions of this tree: a check raises
+`conformance.checks.CheckFailure`, which the runner records as a result.
+"""
+
+from __future__ import annotations
+
+
+class ConformanceError(Exception):
+    """Base class of every error the toolkit raises deliberately."""
+
+
+class ContractError(ConformanceError):
+    """A vendored schema could not be loaded or compiled."""
+
+
+class UsageError(ConformanceError):
+    """A user-supplied option or configuration value is invalid.
+
+    The message names the option and the value, and says what is accepted:
+    ``--profile='fast' is not one of smoke, standard, full``.
+    """
+
+
+class TargetError(ConformanceError):
+    """The implementation under test could not be tested at all (unreachable, auth refused)."""

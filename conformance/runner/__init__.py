@@ -1,0 +1,1 @@
+"""The runner: drives cases through transport into checks and emits events."""

@@ -1,0 +1,1 @@
+"""The reference server: the contract implemented over a real model. Depends on contract only."""

@@ -1,0 +1,1 @@
+"""Engines behind the reference server: one small interface, several implementations."""

@@ -1,0 +1,1 @@
+"""HTTP transport: the httpx client and the SSE decoder. Knows nothing of checks."""
