@@ -230,7 +230,8 @@ def max_tokens_honoured(observation: Observation) -> None:
 @check(
     id="usage_consistent",
     severity="should",
-    description="Reported usage is {prompt_tokens, completion_tokens, total_tokens} with total = prompt + completion.",
+    description="Reported usage has prompt_tokens, completion_tokens and total_tokens, "
+    "with total = prompt + completion.",
     clause="Success response (usage in later schema versions)",
 )
 def usage_consistent(observation: Observation) -> None:
