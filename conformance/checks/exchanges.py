@@ -134,7 +134,8 @@ def result_conformance(observation: Observation) -> None:
     violation = result_validator().explain(result)
     if violation is not None:
         raise CheckFailure(
-            received=violation.message, expected="result valid against the output schema",
+            received=violation.message,
+            expected="result valid against the output schema",
             where="/result" + violation.pointer,
         )
     if not isinstance(result, dict):
@@ -169,23 +170,27 @@ def stream_framing_conformance(observation: Observation) -> None:
         except ValueError as exc:
             raise CheckFailure(
                 received=f"data {snippet(data)}, which is not JSON ({exc})",
-                expected="every event before [DONE] to be a JSON object", where=f"event {index}",
+                expected="every event before [DONE] to be a JSON object",
+                where=f"event {index}",
             ) from None
         violation = validator.explain(event)
         if violation is not None:
             raise CheckFailure(
-                received=violation.message, expected="an event valid against the stream event schema",
+                received=violation.message,
+                expected="an event valid against the stream event schema",
                 where=f"event {index} at {violation.where}",
             )
     if facts.after_done:
         raise CheckFailure(
             received=f"{facts.after_done} event(s) after data: [DONE]",
-            expected="nothing after data: [DONE]", where=f"event {facts.events.index(DONE) + 1}",
+            expected="nothing after data: [DONE]",
+            where=f"event {facts.events.index(DONE) + 1}",
         )
     if facts.broke_at is not None or not facts.done:
         raise CheckFailure(
             received=f"a stream that stopped: {facts.broke_at or 'no [DONE] event'}",
-            expected="a stream ending with data: [DONE]", where=f"after {len(facts.events)} events",
+            expected="a stream ending with data: [DONE]",
+            where=f"after {len(facts.events)} events",
         )
 
 
@@ -211,7 +216,8 @@ def max_tokens_honoured(observation: Observation) -> None:
         if completion > limit:
             raise CheckFailure(
                 received=f"usage.completion_tokens {completion}",
-                expected=f"at most max_tokens={limit} completion tokens", where="usage.completion_tokens",
+                expected=f"at most max_tokens={limit} completion tokens",
+                where="usage.completion_tokens",
             )
         return
     text = generated_text(exchange)
@@ -243,12 +249,16 @@ def usage_consistent(observation: Observation) -> None:
         raise NotApplicable
     violation = usage_validator().explain(usage)
     if violation is not None:
-        raise CheckFailure(received=violation.message, expected="usage valid against the usage schema",
-                           where="usage" + violation.pointer)
+        raise CheckFailure(
+            received=violation.message,
+            expected="usage valid against the usage schema",
+            where="usage" + violation.pointer,
+        )
     prompt, completion, total = usage["prompt_tokens"], usage["completion_tokens"], usage["total_tokens"]
     if prompt + completion != total:
         raise CheckFailure(
             received=f"prompt_tokens {prompt} + completion_tokens {completion} = {prompt + completion}, "
             f"total_tokens {total}",
-            expected="total_tokens equal to prompt_tokens + completion_tokens", where="usage",
+            expected="total_tokens equal to prompt_tokens + completion_tokens",
+            where="usage",
         )

@@ -65,5 +65,7 @@ def first_difference(a: str, b: str) -> str:
     """Where two texts part, as a short phrase for a failure message."""
     for index, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
-            return f"character {index}: {snippet(a[index:index + 30])} versus {snippet(b[index:index + 30])}"
+            return (
+                f"character {index}: {snippet(a[index : index + 30])} versus {snippet(b[index : index + 30])}"
+            )
     return f"character {min(len(a), len(b))}: one text is {abs(len(a) - len(b))} characters longer"

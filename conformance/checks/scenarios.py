@@ -45,9 +45,11 @@ def _texts(outcome: ScenarioOutcome, labels: tuple[str, ...]) -> list[str]:
             )
         text = generated_text(exchange)
         if text is None:
-            raise CheckFailure(received=f"no generated text in the {label} response",
-                               expected="result.response (or streamed response pieces)",
-                               where=outcome.scenario.id)
+            raise CheckFailure(
+                received=f"no generated text in the {label} response",
+                expected="result.response (or streamed response pieces)",
+                where=outcome.scenario.id,
+            )
         texts.append(text)
     return texts
 
@@ -57,7 +59,8 @@ def _same_text(outcome: ScenarioOutcome, labels: tuple[str, str], expected: str)
     if first != second:
         raise CheckFailure(
             received=f"texts that differ at {first_difference(first, second)}",
-            expected=expected, where=outcome.scenario.id,
+            expected=expected,
+            where=outcome.scenario.id,
         )
 
 
@@ -83,8 +86,9 @@ def auth_enforced(outcome: ScenarioOutcome) -> None:
     for label, exchange in zip(("without a token", "with a wrong token"), outcome.exchanges, strict=True):
         got = exchange.error or str(exchange.status)
         if exchange.status not in (401, 403):
-            raise CheckFailure(received=f"{got} for a request {label}", expected="401 or 403",
-                               where=outcome.scenario.id)
+            raise CheckFailure(
+                received=f"{got} for a request {label}", expected="401 or 403", where=outcome.scenario.id
+            )
 
 
 def _repeat(context: PlanContext, name: str, label: str, extra: dict[str, Any]) -> list[Scenario]:
@@ -133,11 +137,19 @@ def _plan_stream_agreement(context: PlanContext) -> list[Scenario]:
     rng = _rng(context, "stream-agreement")
     scenarios = []
     for index in range(max(1, context.count)):
-        body = {"prompt": rng.choice(_PROMPTS), "max_tokens": SCENARIO_MAX_TOKENS,
-                "seed": rng.randint(1, SEED_MAX)}
+        body = {
+            "prompt": rng.choice(_PROMPTS),
+            "max_tokens": SCENARIO_MAX_TOKENS,
+            "seed": rng.randint(1, SEED_MAX),
+        }
         requests = (ScenarioRequest(body), ScenarioRequest({**body, "stream": True}))
-        scenarios.append(Scenario(f"scenario/stream-agreement-{index + 1}",
-                                  "the same body with a seed, not streamed and streamed", requests))
+        scenarios.append(
+            Scenario(
+                f"scenario/stream-agreement-{index + 1}",
+                "the same body with a seed, not streamed and streamed",
+                requests,
+            )
+        )
     return scenarios
 
 
@@ -149,6 +161,6 @@ def _plan_stream_agreement(context: PlanContext) -> list[Scenario]:
     plan=_plan_stream_agreement,
 )
 def stream_matches_non_stream(outcome: ScenarioOutcome) -> None:
-    _same_text(outcome, ("non-streamed", "streamed"),
-               "the streamed pieces joined to equal the non-streamed response")
-
+    _same_text(
+        outcome, ("non-streamed", "streamed"), "the streamed pieces joined to equal the non-streamed response"
+    )

@@ -50,6 +50,7 @@ class Scenario:
     id: str
     label: str
     requests: tuple[ScenarioRequest, ...]
+    check: str = ""  # the id of the check that judges it; the runner fills it in from the plan
 
     @property
     def kind(self) -> str:

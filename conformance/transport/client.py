@@ -131,14 +131,23 @@ class Client:
             if wants_stream and 200 <= response.status_code < 300:
                 raw, truncated, facts, ttfe = await self._read_stream(response, started)
                 return Exchange(
-                    **base, status=response.status_code, headers=headers, body=raw,
-                    body_truncated=truncated, stream=facts,
+                    **base,
+                    status=response.status_code,
+                    headers=headers,
+                    body=raw,
+                    body_truncated=truncated,
+                    stream=facts,
                     timing=Timing(time.perf_counter() - started, ttfb, ttfe),
                 )
             raw, truncated, error = await self._read_body(response)
             return Exchange(
-                **base, status=response.status_code, headers=headers, body=raw, body_truncated=truncated,
-                error=error, timing=Timing(time.perf_counter() - started, ttfb),
+                **base,
+                status=response.status_code,
+                headers=headers,
+                body=raw,
+                body_truncated=truncated,
+                error=error,
+                timing=Timing(time.perf_counter() - started, ttfb),
             )
         finally:
             await response.aclose()
@@ -208,8 +217,13 @@ class Client:
         if broke_at is None and not done:
             broke_at = "stream ended without data: [DONE]"
         facts = StreamFacts(
-            events=tuple(events), bytes=total, done=done, after_done=after_done, broke_at=broke_at,
-            first_event_s=first_event, partial_event=decoder.pending,
+            events=tuple(events),
+            bytes=total,
+            done=done,
+            after_done=after_done,
+            broke_at=broke_at,
+            first_event_s=first_event,
+            partial_event=decoder.pending,
         )
         return bytes(kept), total > len(kept), facts, first_event
 
