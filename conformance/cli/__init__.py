@@ -11,6 +11,8 @@ from typing import Any
 import click
 
 from conformance.cli.cases import cases
+from conformance.cli.replay import replay
+from conformance.cli.run import run
 from conformance.errors import UsageError
 
 
@@ -31,3 +33,5 @@ def main() -> None:
 
 
 main.add_command(cases)
+main.add_command(run)
+main.add_command(replay)
