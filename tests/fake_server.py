@@ -16,6 +16,7 @@ import hashlib
 import json
 import random
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +45,7 @@ FAULTS = frozenset(
         "stream_mismatch",  # streamed text differs from non-streamed
         "rate_limit_once",  # 429 with Retry-After: 0 on each body's first request
         "refuse_all_auth",  # 401 for every request
+        "endless_stream",  # streams events forever, slowly
     }
 )
 
@@ -158,6 +160,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Connection", "close")
         self.end_headers()
+        self.close_connection = True
+        if "endless_stream" in faults:
+            try:
+                while True:
+                    self.wfile.write(b'data: {"response":"more "}\n\n')
+                    self.wfile.flush()
+                    time.sleep(0.001)
+            except OSError:
+                return
         events = [json.dumps({"response": w, "p": "abc"}) for w in words]
         if "stream_bad_json" in faults:
             events.insert(1, "{not json")
@@ -189,7 +200,7 @@ def fake_server(
     handler = type("Handler", (_Handler,), {"state": state})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/client/v4"
