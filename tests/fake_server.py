@@ -64,7 +64,7 @@ class _State:
         self.requests = 0
 
 
-def _text(body: dict[str, Any], faults: set[str], streamed: bool) -> tuple[list[str], int]:
+def _text(body: dict[str, Any], faults: set[str], streamed: bool) -> list[str]:
     limit = body.get("max_tokens", DEFAULT_MAX_TOKENS)
     limit = int(limit) if isinstance(limit, int | float) and not isinstance(limit, bool) else 8
     limit = max(0, min(limit, 24))
@@ -78,7 +78,7 @@ def _text(body: dict[str, Any], faults: set[str], streamed: bool) -> tuple[list[
         words[0] = "mismatch "
     if "too_many_chars" in faults:
         words = ["x" * 40 * max(1, limit)]
-    return words, limit
+    return words
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -88,7 +88,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def _send(self, status: int, payload: Any, content_type: str = "application/json", **headers: str) -> None:
+    def _send(
+        self, status: int, payload: Any, content_type: str = "application/json", **headers: str
+    ) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -104,7 +106,9 @@ class _Handler(BaseHTTPRequestHandler):
         if "bad_error_envelope" in faults:
             errors = {"code": code, "message": message}
         ctype = "text/plain" if "wrong_content_type" in faults else "application/json"
-        self._send(status, {"errors": errors, "success": False, "result": {}, "messages": []}, ctype, **headers)
+        self._send(
+            status, {"errors": errors, "success": False, "result": {}, "messages": []}, ctype, **headers
+        )
 
     def do_POST(self) -> None:
         state = self.state
@@ -138,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, {"error": "boom"})
         body = body if isinstance(body, dict) else {}
         streamed = body.get("stream") is True
-        words, limit = _text(body, faults, streamed)
+        words = _text(body, faults, streamed)
         usage = {"prompt_tokens": 3, "completion_tokens": len(words), "total_tokens": 3 + len(words)}
         if "bad_usage" in faults:
             usage["total_tokens"] += 1
@@ -149,8 +153,12 @@ class _Handler(BaseHTTPRequestHandler):
             result["usage"] = usage
         if "bad_result" in faults:
             result["response"] = 5
-        envelope = {"result": result, "success": "yes" if "bad_success_envelope" in faults else True,
-                    "errors": [], "messages": []}
+        envelope = {
+            "result": result,
+            "success": "yes" if "bad_success_envelope" in faults else True,
+            "errors": [],
+            "messages": [],
+        }
         self._send(200, envelope, "text/plain" if "wrong_content_type" in faults else "application/json")
 
     def _stream(self, words: list[str], usage: dict[str, int]) -> None:
@@ -178,8 +186,9 @@ class _Handler(BaseHTTPRequestHandler):
         if "stream_after_done" in faults:
             events.append(json.dumps({"response": "late"}))
         # Mixed line endings and a comment, written in odd-sized pieces, as a picky server might.
-        raw = ": hello\r\n\r\n" + "".join(f"data: {e}\r\n\r\n" if i % 2 else f"data:{e}\n\n" for i, e in
-                                            enumerate(events))
+        raw = ": hello\r\n\r\n" + "".join(
+            f"data: {e}\r\n\r\n" if i % 2 else f"data:{e}\n\n" for i, e in enumerate(events)
+        )
         data = raw.encode()
         for start in range(0, len(data), 7):
             self.wfile.write(data[start : start + 7])

@@ -21,11 +21,20 @@ from conformance.errors import UsageError
 from conformance.runner import RunConfig, RunFinished, RunResult, run
 
 
-def run_against(faults: set[str], checks: tuple[str, ...] = (), *, token: str | None = TOKEN,
-                **options: object) -> RunResult:
+def run_against(
+    faults: set[str], checks: tuple[str, ...] = (), *, token: str | None = TOKEN, **options: object
+) -> RunResult:
     with fake_server(faults, token=token) as url:
-        config = RunConfig(base_url=url, account_id="X", token=token, seed=7, cases=small_cases(),
-                           profile="smoke", checks=checks, **options)  # type: ignore[arg-type]
+        config = RunConfig(
+            base_url=url,
+            account_id="X",
+            token=token,
+            seed=7,
+            cases=small_cases(),
+            profile="smoke",
+            checks=checks,
+            **options,
+        )  # type: ignore[arg-type]
         events = list(run(config))
     final = events[-1]
     assert isinstance(final, RunFinished)
@@ -43,7 +52,11 @@ def test_conformant_server_passes_every_check() -> None:
 
 
 BROKEN = [
-    ("status_code_conformance", "accept_invalid", "Expected: 4xx for a body that violates maximum at /temperature"),
+    (
+        "status_code_conformance",
+        "accept_invalid",
+        "Expected: 4xx for a body that violates maximum at /temperature",
+    ),
     ("status_code_conformance", "reject_valid", "Received: 400"),
     ("status_code_conformance", "server_error", "never a 5xx"),
     ("content_type_conformance", "wrong_content_type", "Received: Content-Type 'text/plain'"),
@@ -95,7 +108,9 @@ def test_user_checks_register_with_the_same_decorator_and_can_be_selected() -> N
     @check(id="response_under_10_words", severity="must", description="Short answers.", clause="ours")
     def response_under_10_words(observation: Observation) -> None:
         if len(observation.exchange.body) > 10:
-            raise CheckFailure(received=f"{len(observation.exchange.body)} bytes", expected="at most 10 bytes")
+            raise CheckFailure(
+                received=f"{len(observation.exchange.body)} bytes", expected="at most 10 bytes"
+            )
 
     try:
         result = run_against(set(), ("response_under_10_words",))
