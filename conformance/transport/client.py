@@ -203,7 +203,7 @@ class Client:
                     broke_at = f"event cap of {s.max_stream_events} events reached"
                     return
                 if total > s.max_body_bytes:
-                    broke_at = f"byte cap of {s.max_body_bytes // MiB} MiB reached"
+                    broke_at = f"byte cap of {_size(s.max_body_bytes)} reached"
                     return
             take([e.data for e in decoder.close()])
 
@@ -226,6 +226,10 @@ class Client:
             partial_event=decoder.pending,
         )
         return bytes(kept), total > len(kept), facts, first_event
+
+
+def _size(count: int) -> str:
+    return f"{count / MiB:g} MiB" if count % MiB == 0 else f"{count} bytes"
 
 
 def _describe(exc: BaseException) -> str:
