@@ -46,6 +46,7 @@ FAULTS = frozenset(
         "rate_limit_once",  # 429 with Retry-After: 0 on each body's first request
         "refuse_all_auth",  # 401 for every request
         "endless_stream",  # streams events forever, slowly
+        "echo_auth",  # puts the Authorization header it got into every response text
     }
 )
 
@@ -149,6 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
         if streamed and "stream_not_sse" not in faults:
             return self._stream(words, usage)
         result: dict[str, Any] = {"response": "".join(words)}
+        if "echo_auth" in faults:
+            result["response"] += f" (you sent {auth})"
         if "too_many_chars" not in faults:
             result["usage"] = usage
         if "bad_result" in faults:
