@@ -5,6 +5,16 @@ The supported API is what ``__all__`` lists; everything else is internal.
 
 from __future__ import annotations
 
+from conformance.checks import (
+    Check,
+    CheckFailure,
+    CheckSkipped,
+    NotApplicable,
+    Observation,
+    Scenario,
+    ScenarioOutcome,
+    check,
+)
 from conformance.contract import (
     MODEL,
     ContractValidator,
@@ -16,6 +26,20 @@ from conformance.contract import (
 )
 from conformance.errors import ConformanceError, ContractError, TargetError, UsageError
 from conformance.generation import Case, CaseKind, Outcome
+from conformance.runner import (
+    CaseResult,
+    CheckResult,
+    Event,
+    ItemFinished,
+    RunConfig,
+    RunFinished,
+    RunResult,
+    RunStarted,
+    replay,
+    run,
+    write_artifacts,
+)
+from conformance.transport import Exchange
 
 __all__ = [
     # contract
@@ -30,6 +54,29 @@ __all__ = [
     "Case",
     "CaseKind",
     "Outcome",
+    # transport
+    "Exchange",
+    # checks
+    "Check",
+    "CheckFailure",
+    "CheckSkipped",
+    "NotApplicable",
+    "Observation",
+    "Scenario",
+    "ScenarioOutcome",
+    "check",
+    # runner
+    "run",
+    "replay",
+    "write_artifacts",
+    "RunConfig",
+    "RunResult",
+    "CaseResult",
+    "CheckResult",
+    "Event",
+    "RunStarted",
+    "ItemFinished",
+    "RunFinished",
     # errors
     "ConformanceError",
     "ContractError",
