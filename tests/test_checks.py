@@ -143,3 +143,30 @@ def test_a_crashing_check_is_an_error_not_a_crash() -> None:
     assert status_of(result, "crashes") == "error"
     assert "ZeroDivisionError" in result.failures[0].message
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("tags", "status", "passes"),
+    [
+        ((), 405, False),
+        (("prompt", "lora"), 405, True),
+        (("prompt", "large"), 413, True),
+        (("prompt", "large"), 400, True),
+        (("prompt", "large"), 404, False),
+        (("prompt", "lora"), 400, False),
+    ],
+)
+def test_documented_refusals_of_valid_bodies_are_accepted(
+    tags: tuple[str, ...], status: int, passes: bool
+) -> None:
+    from conformance.checks.exchanges import status_code_conformance
+    from conformance.generation import Case, CaseKind
+    from conformance.transport import Exchange
+
+    case = Case.build(CaseKind.BOUNDARY, "x", "x", {"prompt": "x"}, tags=tags)
+    observation = Observation(case, Exchange("POST", "http://x", {}, case.body, status=status))
+    if passes:
+        status_code_conformance(observation)
+    else:
+        with pytest.raises(CheckFailure, match=f"Received: {status}"):
+            status_code_conformance(observation)
