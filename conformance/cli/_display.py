@@ -48,6 +48,7 @@ def _follow_plain(events: Iterable[Event], redact: Callable[[str], str]) -> RunR
 
 
 def _follow_bar(events: Iterable[Event]) -> RunResult:
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -55,6 +56,7 @@ def _follow_bar(events: Iterable[Event]) -> RunResult:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        console=Console(stderr=True),
         transient=True,
     ) as progress:
         task = progress.add_task("conformance", total=None)
