@@ -74,3 +74,32 @@ def body_digest(body: Any) -> str:
     """A short content hash of a body, stable across runs, machines and dict order."""
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+LARGE_BODY_BYTES = 65536
+"""Bodies bigger than this (as UTF-8 JSON) carry the ``large`` tag."""
+
+_OPTION_TAGS = ("tools", "functions", "image", "raw", "lora")
+
+
+def body_tags(body: Any) -> tuple[str, ...]:
+    """Tags that say what a body exercises, derived from the body alone.
+
+    The first tag is the branch: ``prompt``, ``messages``, ``both``, ``neither``
+    or ``not-object``. Then ``stream`` when it asks for SSE, the options a
+    runner may want to filter on (``tools``, ``functions``, ``image``, ``raw``,
+    ``lora``) and ``large`` for bodies over 64 KiB.
+
+    >>> body_tags({"prompt": "x", "stream": True, "lora": "a"})
+    ('prompt', 'stream', 'lora')
+    """
+    if not isinstance(body, dict):
+        return ("not-object",)
+    branches = [key for key in ("prompt", "messages") if key in body]
+    tags = ["both" if len(branches) == 2 else branches[0] if branches else "neither"]
+    if body.get("stream") is True:
+        tags.append("stream")
+    tags.extend(key for key in _OPTION_TAGS if key in body)
+    if len(json.dumps(body, ensure_ascii=False).encode("utf-8")) > LARGE_BODY_BYTES:
+        tags.append("large")
+    return tuple(tags)
