@@ -54,6 +54,37 @@ class Case:
         """Whether the request asks for Server-Sent Events."""
         return isinstance(self.body, dict) and self.body.get("stream") is True
 
+    def to_json(self) -> dict[str, Any]:
+        """The case as a JSON object, the form ``conformance cases --format jsonl`` prints.
+
+        >>> Case.build(CaseKind.VALID, "x", "a label", {"prompt": "x"}).to_json()["expect"]
+        'accept'
+        """
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "label": self.label,
+            "expect": self.expect.value,
+            "stream": self.stream,
+            "violates": list(self.violates) if self.violates else None,
+            "tags": list(self.tags),
+            "body": self.body,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Case:
+        """The inverse of `to_json`: ``Case.from_json(case.to_json()) == case``."""
+        violates = data.get("violates")
+        return cls(
+            id=data["id"],
+            kind=CaseKind(data["kind"]),
+            label=data["label"],
+            body=data["body"],
+            expect=Outcome(data["expect"]),
+            violates=(violates[0], violates[1]) if violates else None,
+            tags=tuple(data.get("tags", ())),
+        )
+
     @classmethod
     def build(
         cls,
@@ -103,3 +134,49 @@ def body_tags(body: Any) -> tuple[str, ...]:
     if len(json.dumps(body, ensure_ascii=False).encode("utf-8")) > LARGE_BODY_BYTES:
         tags.append("large")
     return tuple(tags)
+
+
+def summarise(body: Any, width: int = 80) -> str:
+    """A one-line picture of a body for tables and reports, at most ``width`` characters.
+
+    Long strings show their first characters and their length in code points;
+    characters a terminal would act on (NUL, U+2028, bidi overrides) are
+    escaped, so a summary never breaks the line it is printed on.
+
+    >>> summarise({"prompt": "a" * 131072})
+    '{"prompt": "aaaaaaaaaaaaaaaaaaaa…" (131072 chars)}'
+    """
+    text = _render(body)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_SHORT_STRING = 24
+_SHORT_LIST = 4
+
+
+def _render(node: Any) -> str:
+    if isinstance(node, dict):
+        return "{" + ", ".join(f"{_quote(str(k))}: {_render(v)}" for k, v in node.items()) + "}"
+    if isinstance(node, list):
+        shown = [_render(item) for item in node[:_SHORT_LIST]]
+        if len(node) > _SHORT_LIST:
+            shown.append(f"… {len(node)} items")
+        return "[" + ", ".join(shown) + "]"
+    if isinstance(node, str):
+        if len(node) <= _SHORT_STRING:
+            return _quote(node)
+        return f'{_quote(node[:20])[:-1]}…" ({len(node)} chars)'
+    return json.dumps(node)
+
+
+def _quote(text: str) -> str:
+    return '"' + "".join(_escape(ch) for ch in text) + '"'
+
+
+def _escape(ch: str) -> str:
+    if ch in '"\\':
+        return "\\" + ch
+    if ch.isprintable():
+        return ch
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"

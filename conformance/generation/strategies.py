@@ -103,6 +103,11 @@ def _schema_strategy(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
         return st.lists(_schema_strategy(schema["items"]), max_size=4)
     if "properties" in schema:
         return _objects(schema)
+    if schema.get("type") == "object" and isinstance(schema.get("additionalProperties"), dict):
+        # A map of names to declared values (a tool's parameters). from_schema
+        # also pads each value with random keys and takes ~40 ms a draw.
+        names = _leaf({"type": "string", "minLength": 1})
+        return st.dictionaries(names, _schema_strategy(schema["additionalProperties"]), max_size=3)
     return _leaf(schema)
 
 
