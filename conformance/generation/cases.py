@@ -144,7 +144,7 @@ def summarise(body: Any, width: int = 80) -> str:
     escaped, so a summary never breaks the line it is printed on.
 
     >>> summarise({"prompt": "a" * 131072})
-    '{"prompt": "aaaaaaaaaaaaaaaaaaaa…" (131072 chars)}'
+    '{"prompt": <131072 chars "aaaaaaaaaaaa…">}'
     """
     text = _render(body)
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -165,7 +165,8 @@ def _render(node: Any) -> str:
     if isinstance(node, str):
         if len(node) <= _SHORT_STRING:
             return _quote(node)
-        return f'{_quote(node[:20])[:-1]}…" ({len(node)} chars)'
+        # The length first: a narrow column cuts off the end of a summary.
+        return f'<{len(node)} chars {_quote(node[:12])[:-1]}…">'
     return json.dumps(node)
 
 
