@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -72,3 +75,15 @@ def test_bad_options_are_usage_errors_naming_option_and_value(args: list[str], w
     result = CliRunner().invoke(main, ["cases", *args])
     assert result.exit_code == 2
     assert words in result.output
+
+
+@pytest.mark.slow
+def test_drawn_cases_are_the_same_in_fresh_processes() -> None:
+    """Two interpreters with different hash seeds print the same drawn catalogue."""
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        command = [sys.executable, "-m", "conformance", "cases", "--kind", "valid", "--count", "20"]
+        done = subprocess.run([*command, "--format", "jsonl"], env=env, capture_output=True, check=True)
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 20

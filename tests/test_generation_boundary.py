@@ -126,3 +126,9 @@ def test_max_tokens_stays_small_unless_it_is_the_subject() -> None:
         about_max_tokens = "max_tokens" in case.id or case.id.endswith("-minimal")
         if not about_max_tokens:
             assert tokens is not None and 0 < tokens <= 32, case.id
+
+
+def test_cases_do_not_share_bodies() -> None:
+    cases = boundary_cases()
+    cases[1].body["messages"][0]["content"] = "changed"
+    assert boundary_cases()[1].body["messages"][0]["content"] != "changed"

@@ -99,3 +99,11 @@ def test_every_constraint_of_the_schema_is_broken_by_some_case() -> None:
         covered |= _failing_keywords(case.body)
     missing = [path for path in _constraints(load_schema("input.json")) if path not in covered]
     assert not missing, f"constraints no invalid case breaks: {missing}"
+
+
+def test_cases_do_not_share_bodies() -> None:
+    cases = invalid_cases()
+    for case in cases:
+        if isinstance(case.body, dict) and "tools" in case.body:
+            case.body["tools"].clear()
+    assert invalid_cases() == CASES

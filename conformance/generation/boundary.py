@@ -13,6 +13,7 @@ streamed variant ends in ``-stream``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -79,6 +80,8 @@ def boundary_cases() -> list[Case]:
 
 
 def _case(name: str, label: str, body: Any) -> Case:
+    # Bodies share the example values; each case gets a body of its own.
+    body = copy.deepcopy(body)
     return Case.build(CaseKind.BOUNDARY, name, label, body, tags=body_tags(body))
 
 

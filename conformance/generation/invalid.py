@@ -19,6 +19,7 @@ parent, while removing one of several (a tool's ``name``) is ``required``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -89,7 +90,8 @@ def _case(branch: str, mutation: _Mutation) -> Case:
     in_branch = f" ({branch} branch)" if branch else ""
     label = f"{where}: {mutation.words}{in_branch}"
     violates = (pointer_of(mutation.path), mutation.keyword)
-    body = mutation.value
+    # Mutations share the example values; each case gets a body of its own.
+    body = copy.deepcopy(mutation.value)
     return Case.build(CaseKind.INVALID, name, label, body, violates=violates, tags=body_tags(body))
 
 
@@ -142,7 +144,7 @@ def _walk_root(schema: Mapping[str, Any]) -> Iterator[tuple[str, _Mutation]]:
         start = _examples()[f"/oneOf/{index}"]
         for mutation in _walk(branch, start, f"/oneOf/{index}"):
             yield title, _as_oneof_sees_it(schema["oneOf"], mutation)
-    for mutation in _oneof_mutations(schema, "", body):
+    for mutation in _every_or_no_branch(schema, ""):
         yield "", mutation
 
 
@@ -159,16 +161,27 @@ def _walk(schema: Mapping[str, Any], value: Any, at: str) -> Iterator[_Mutation]
         for inner in _walk(items, first, f"{at}/items"):
             yield _nest(0, inner, [inner.value, *value[1:]])
     if "oneOf" in schema:
-        yield from _oneof_mutations(schema, at, value)
+        yield from _branch_mutations(schema, at)
+        yield from _every_or_no_branch(schema, at)
 
 
 def _nest(key: str | int, inner: _Mutation, value: Any) -> _Mutation:
     return replace(inner, path=(key, *inner.path), value=value)
 
 
+_WITH_ARTICLE = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "a boolean",
+    "array": "an array",
+    "object": "an object",
+}
+
+
 def _type_mutations(schema: Mapping[str, Any], value: Any) -> Iterator[_Mutation]:
     kind = schema.get("type")
-    wanted = f"the schema requires {_A.get(str(kind), kind)}"
+    wanted = f"the schema requires {_WITH_ARTICLE.get(str(kind), kind)}"
     if kind == "integer":
         yield _Mutation((), "type", value + 0.5, "as-float", f"{value + 0.5}, not an integer; {wanted}")
         yield _Mutation((), "type", True, "as-boolean", "true; a boolean is not an integer in JSON Schema")
@@ -186,16 +199,6 @@ def _type_mutations(schema: Mapping[str, Any], value: Any) -> Iterator[_Mutation
         yield _Mutation((), "type", unwrapped, "as-item" if value else "as-object", f"{what}; {wanted}")
     elif kind == "object":
         yield _Mutation((), "type", [value], "as-array", f"the object wrapped in an array; {wanted}")
-
-
-_A = {
-    "integer": "an integer",
-    "number": "a number",
-    "string": "a string",
-    "boolean": "a boolean",
-    "array": "an array",
-    "object": "an object",
-}
 
 
 def _bound_mutations(schema: Mapping[str, Any], value: Any) -> Iterator[_Mutation]:
@@ -254,41 +257,37 @@ def _object_mutations(schema: Mapping[str, Any], value: dict[str, Any], at: str)
             yield _nest(key, inner, {**value, key: inner.value})
 
 
-def _oneof_mutations(schema: Mapping[str, Any], at: str, value: Any) -> Iterator[_Mutation]:
-    """Violations inside each branch, then a value that matches every branch and one that matches none."""
+def _branch_mutations(schema: Mapping[str, Any], at: str) -> Iterator[_Mutation]:
+    """Violations inside each branch of a ``oneOf``, each walked from its own example."""
     branches = schema["oneOf"]
-    if at:  # the root's branches are walked by _walk_root, each from its own example
-        for index, branch in enumerate(branches):
-            start = _example({**_without(schema, "oneOf"), **branch}, f"{at}/oneOf/{index}")
-            for inner in _walk(branch, start, f"{at}/oneOf/{index}"):
-                if (
-                    inner.path == ()
-                    and inner.keyword == "type"
-                    and _another_branch_takes(branches, index, inner.value)
-                ):
-                    continue  # a value another branch accepts is no violation of this one
-                yield _as_oneof_sees_it(branches, inner)
-    discriminated = all(branch.get("required") for branch in branches)
-    if discriminated:
-        starts = [
-            _example({**_without(schema, "oneOf"), **b}, f"{at}/oneOf/{i}") for i, b in enumerate(branches)
-        ]
+    for index, branch in enumerate(branches):
+        start = _example({**_without(schema, "oneOf"), **branch}, f"{at}/oneOf/{index}")
+        for inner in _walk(branch, start, f"{at}/oneOf/{index}"):
+            if (
+                inner.path == ()
+                and inner.keyword == "type"
+                and _another_branch_takes(branches, index, inner.value)
+            ):
+                continue  # a value another branch accepts is no violation of this one
+            yield _as_oneof_sees_it(branches, inner)
+
+
+def _every_or_no_branch(schema: Mapping[str, Any], at: str) -> Iterator[_Mutation]:
+    """A value that matches every branch of a ``oneOf``, and one that matches none."""
+    branches = schema["oneOf"]
+    if all(branch.get("required") for branch in branches):
         both: dict[str, Any] = {}
-        for start in starts:
-            both.update(start)
-        keys = " and ".join(repr(b["required"][0]) for b in branches)
-        yield _Mutation(
-            (),
-            "oneOf",
-            both,
-            "matches-every-branch",
-            f"carries {keys} at once, so every branch of oneOf matches",
-        )
+        for index, branch in enumerate(branches):
+            both.update(_example({**_without(schema, "oneOf"), **branch}, f"{at}/oneOf/{index}"))
+        keys = " and ".join(repr(branch["required"][0]) for branch in branches)
+        words = f"carries {keys} at once, so every branch of oneOf matches"
+        yield _Mutation((), "oneOf", both, "matches-every-branch", words)
         yield _Mutation(
             (), "oneOf", {}, "matches-no-branch", "an empty object, which matches no branch of oneOf"
         )
     else:
-        # Branches told apart by type: a value of another type fails each branch's `type`.
+        # Branches told apart by type (image: array or string): a value of a third
+        # type fails each branch's `type`, which is what explain() reports.
         yield _Mutation((), "type", True, "matches-no-branch", "true, a type no branch of oneOf allows")
 
 
