@@ -15,7 +15,16 @@ from conformance.contract import (
     result_validator,
 )
 from conformance.errors import ConformanceError, ContractError, TargetError, UsageError
-from conformance.generation import Case, CaseKind, Outcome
+from conformance.generation import (
+    Case,
+    CaseKind,
+    Outcome,
+    boundary_cases,
+    catalogue,
+    invalid_cases,
+    valid_cases,
+    valid_requests,
+)
 
 __all__ = [
     # contract
@@ -30,6 +39,11 @@ __all__ = [
     "Case",
     "CaseKind",
     "Outcome",
+    "boundary_cases",
+    "catalogue",
+    "invalid_cases",
+    "valid_cases",
+    "valid_requests",
     # errors
     "ConformanceError",
     "ContractError",
