@@ -25,7 +25,16 @@ from conformance.contract import (
     result_validator,
 )
 from conformance.errors import ConformanceError, ContractError, TargetError, UsageError
-from conformance.generation import Case, CaseKind, Outcome
+from conformance.generation import (
+    Case,
+    CaseKind,
+    Outcome,
+    boundary_cases,
+    catalogue,
+    invalid_cases,
+    valid_cases,
+    valid_requests,
+)
 from conformance.runner import (
     CaseResult,
     CheckResult,
@@ -54,6 +63,11 @@ __all__ = [
     "Case",
     "CaseKind",
     "Outcome",
+    "boundary_cases",
+    "catalogue",
+    "invalid_cases",
+    "valid_cases",
+    "valid_requests",
     # transport
     "Exchange",
     # checks

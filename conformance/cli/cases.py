@@ -1,11 +1,84 @@
-"""``conformance cases``: print the case catalogue."""
+"""``conformance cases``: print the case catalogue as a table or as JSON lines."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+
 import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from conformance.generation import Case, CaseKind, catalogue
+from conformance.generation.cases import summarise
+from conformance.generation.catalogue import DEFAULT_COUNT, DEFAULT_SEED
 
 
 @click.command()
-def cases() -> None:
-    """Print the generated case catalogue."""
-    raise click.ClickException("not built yet")
+@click.option(
+    "--kind",
+    "kinds",
+    type=click.Choice([kind.value for kind in CaseKind]),
+    multiple=True,
+    help="Which catalogue to print; repeat for several. Default: all three.",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=0),
+    default=DEFAULT_COUNT,
+    show_default=True,
+    help="How many valid cases to draw.",
+)
+@click.option(
+    "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed for drawing valid cases."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="table: one summarised line per case; jsonl: one JSON object per case, full bodies.",
+)
+def cases(kinds: tuple[str, ...], count: int, seed: int, output_format: str) -> None:
+    """Print the case catalogue: drawn valid, built boundary and built invalid cases.
+
+    \b
+    conformance cases --kind boundary
+    conformance cases --kind valid --count 200 --seed 7 --format jsonl > valid.jsonl
+    """
+    found = catalogue(kinds or [kind.value for kind in CaseKind], count=count, seed=seed)
+    if output_format == "jsonl":
+        for case in found:
+            # ASCII escapes keep U+2028, U+0085 and NUL out of the output, so
+            # readers that split lines with str.splitlines() still see one case a line.
+            click.echo(json.dumps(case.to_json(), ensure_ascii=True))
+    else:
+        _print_table(found)
+
+
+_WIDE = 140
+
+
+def _print_table(found: list[Case]) -> None:
+    console = Console(soft_wrap=False, highlight=False)
+    # Labels only where they fit beside the body: a narrow terminal keeps id, expect, body.
+    with_labels = console.width >= _WIDE
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    table.add_column("id", overflow="fold", max_width=48 if with_labels else 36)
+    table.add_column("expect", no_wrap=True)
+    if with_labels:
+        table.add_column("label", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("body", overflow="ellipsis", no_wrap=True, ratio=1)
+    for case in found:
+        expect = case.expect.value + (f" {case.violates[1]}" if case.violates else "")
+        body = summarise(case.body, width=console.width)
+        cells = (case.id, expect, case.label, body) if with_labels else (case.id, expect, body)
+        # Text, not str: bodies hold brackets ("[INST]") that rich would read as markup.
+        table.add_row(*(Text(cell) for cell in cells))
+    console.print(table)
+    counts = Counter(case.kind.value for case in found)
+    summary = ", ".join(f"{counts[kind.value]} {kind.value}" for kind in CaseKind if counts[kind.value])
+    console.print(f"{len(found)} cases: {summary or 'none'}", markup=False)

@@ -54,6 +54,37 @@ class Case:
         """Whether the request asks for Server-Sent Events."""
         return isinstance(self.body, dict) and self.body.get("stream") is True
 
+    def to_json(self) -> dict[str, Any]:
+        """The case as a JSON object, the form ``conformance cases --format jsonl`` prints.
+
+        >>> Case.build(CaseKind.VALID, "x", "a label", {"prompt": "x"}).to_json()["expect"]
+        'accept'
+        """
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "label": self.label,
+            "expect": self.expect.value,
+            "stream": self.stream,
+            "violates": list(self.violates) if self.violates else None,
+            "tags": list(self.tags),
+            "body": self.body,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Case:
+        """The inverse of `to_json`: ``Case.from_json(case.to_json()) == case``."""
+        violates = data.get("violates")
+        return cls(
+            id=data["id"],
+            kind=CaseKind(data["kind"]),
+            label=data["label"],
+            body=data["body"],
+            expect=Outcome(data["expect"]),
+            violates=(violates[0], violates[1]) if violates else None,
+            tags=tuple(data.get("tags", ())),
+        )
+
     @classmethod
     def build(
         cls,
@@ -74,3 +105,79 @@ def body_digest(body: Any) -> str:
     """A short content hash of a body, stable across runs, machines and dict order."""
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+LARGE_BODY_BYTES = 65536
+"""Bodies bigger than this (as UTF-8 JSON) carry the ``large`` tag."""
+
+_OPTION_TAGS = ("tools", "functions", "image", "raw", "lora")
+
+
+def body_tags(body: Any) -> tuple[str, ...]:
+    """Tags that say what a body exercises, derived from the body alone.
+
+    The first tag is the branch: ``prompt``, ``messages``, ``both``, ``neither``
+    or ``not-object``. Then ``stream`` when it asks for SSE, the options a
+    runner may want to filter on (``tools``, ``functions``, ``image``, ``raw``,
+    ``lora``) and ``large`` for bodies over 64 KiB.
+
+    >>> body_tags({"prompt": "x", "stream": True, "lora": "a"})
+    ('prompt', 'stream', 'lora')
+    """
+    if not isinstance(body, dict):
+        return ("not-object",)
+    branches = [key for key in ("prompt", "messages") if key in body]
+    tags = ["both" if len(branches) == 2 else branches[0] if branches else "neither"]
+    if body.get("stream") is True:
+        tags.append("stream")
+    tags.extend(key for key in _OPTION_TAGS if key in body)
+    if len(json.dumps(body, ensure_ascii=False).encode("utf-8")) > LARGE_BODY_BYTES:
+        tags.append("large")
+    return tuple(tags)
+
+
+def summarise(body: Any, width: int = 80) -> str:
+    """A one-line picture of a body for tables and reports, at most ``width`` characters.
+
+    Long strings show their first characters and their length in code points;
+    characters a terminal would act on (NUL, U+2028, bidi overrides) are
+    escaped, so a summary never breaks the line it is printed on.
+
+    >>> summarise({"prompt": "a" * 131072})
+    '{"prompt": <131072 chars "aaaaaaaaaaaa…">}'
+    """
+    text = _render(body)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_SHORT_STRING = 24
+_SHORT_LIST = 4
+
+
+def _render(node: Any) -> str:
+    if isinstance(node, dict):
+        return "{" + ", ".join(f"{_quote(str(k))}: {_render(v)}" for k, v in node.items()) + "}"
+    if isinstance(node, list):
+        shown = [_render(item) for item in node[:_SHORT_LIST]]
+        if len(node) > _SHORT_LIST:
+            shown.append(f"… {len(node)} items")
+        return "[" + ", ".join(shown) + "]"
+    if isinstance(node, str):
+        if len(node) <= _SHORT_STRING:
+            return _quote(node)
+        # The length first: a narrow column cuts off the end of a summary.
+        return f'<{len(node)} chars {_quote(node[:12])[:-1]}…">'
+    return json.dumps(node)
+
+
+def _quote(text: str) -> str:
+    return '"' + "".join(_escape(ch) for ch in text) + '"'
+
+
+def _escape(ch: str) -> str:
+    if ch in '"\\':
+        return "\\" + ch
+    if ch.isprintable():
+        return ch
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"

@@ -1,0 +1,212 @@
+"""Hypothesis strategies for request bodies that the input schema accepts.
+
+Leaves (strings, numbers, booleans, open objects) come from hypothesis-jsonschema's
+``from_schema`` applied to the vendored schema's own sub-schemas, so bounds are
+never copied by hand. Objects with declared properties are assembled here
+instead: ``from_schema`` on the whole input schema pads bodies with random
+extra keys and leaves most optional fields out (in 200 draws it sent ``tools``
+once), so a suite built on it would hardly ever exercise tools, functions or
+images. Here every optional field is present in a fair share of draws
+(20% to 50% of its branch's bodies; tests/test_generation_strategies.py measures them).
+
+>>> from hypothesis import given
+>>> @given(valid_requests())
+... def test_server_accepts(body): ...
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+from conformance.contract import load_schema
+
+Body = dict[str, Any]
+
+ROLES = ("system", "user", "assistant", "tool")
+"""The role strings the schema's description names; ``role`` itself is any string."""
+
+MAX_DRAWN_TOKENS = 64
+"""Upper end of drawn ``max_tokens``.
+
+The schema leaves ``max_tokens`` unbounded, but every drawn case may reach a
+real model; small values keep a run fast. Zero, negatives and integral floats
+are drawn too; the extremes live in the boundary catalogue.
+"""
+
+MAX_DRAWN_MESSAGES = 6
+
+
+def _binary_strings() -> st.SearchStrategy[str]:
+    # `format: binary` is unknown to hypothesis-jsonschema (it would draw any
+    # text) and schemathesis crashes on it. An image sent as a string is its
+    # bytes, base64-encoded, as clients send it in JSON.
+    return st.binary(max_size=48).map(lambda raw: base64.b64encode(raw).decode("ascii"))
+
+
+def _leaf(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
+    return from_schema(dict(schema), custom_formats={"binary": _binary_strings()})
+
+
+@cache
+def _branches() -> dict[str, dict[str, Any]]:
+    """The input schema's ``oneOf`` branches by title: ``Prompt`` and ``Messages``."""
+    return {branch["title"]: branch for branch in load_schema("input.json")["oneOf"]}
+
+
+def _property(branch: str, *path: str) -> dict[str, Any]:
+    """The sub-schema at ``properties/<path[0]>/...`` of an input branch, read from the vendored file."""
+    node: dict[str, Any] = _branches()[branch]
+    for key in path:
+        node = node["properties"][key] if key != "items" else node["items"]
+    return node
+
+
+def _integers(schema: Mapping[str, Any]) -> st.SearchStrategy[int | float]:
+    # JSON Schema's integer admits 5.0; a share of integral floats catches
+    # servers that insist on an int type.
+    whole = _leaf(schema)
+    return st.one_of(whole, whole.map(float))
+
+
+def _objects(
+    schema: Mapping[str, Any], fields: Mapping[str, st.SearchStrategy[Any]] | None = None
+) -> st.SearchStrategy[Body]:
+    """Objects with exactly the declared properties: required always, each optional one sometimes.
+
+    ``fields`` overrides the strategy of named properties; the others come
+    from their sub-schema.
+    """
+    fields = fields or {}
+    required = set(schema.get("required", ()))
+    strategies = {
+        name: fields[name] if name in fields else _schema_strategy(sub)
+        for name, sub in schema["properties"].items()
+    }
+    return st.fixed_dictionaries(
+        {name: s for name, s in strategies.items() if name in required},
+        optional={name: s for name, s in strategies.items() if name not in required},
+    )
+
+
+def _schema_strategy(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
+    if "oneOf" in schema:
+        base = {k: v for k, v in schema.items() if k != "oneOf"}
+        return st.one_of([_schema_strategy({**base, **branch}) for branch in schema["oneOf"]])
+    if schema.get("type") == "integer":
+        return _integers(schema)
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        return st.lists(_schema_strategy(schema["items"]), max_size=4)
+    if "properties" in schema:
+        return _objects(schema)
+    if schema.get("type") == "object" and isinstance(schema.get("additionalProperties"), dict):
+        # A map of names to declared values (a tool's parameters). from_schema
+        # also pads each value with random keys and takes ~40 ms a draw.
+        names = _leaf({"type": "string", "minLength": 1})
+        return st.dictionaries(names, _schema_strategy(schema["additionalProperties"]), max_size=3)
+    return _leaf(schema)
+
+
+def prompts() -> st.SearchStrategy[str]:
+    """Valid ``prompt`` strings (1..131072 code points; drawn ones stay short).
+
+    Hypothesis cannot draw strings near the 131072 limit; the boundary
+    catalogue builds those.
+    """
+    return _leaf(_property("Prompt", "prompt"))
+
+
+def roles() -> st.SearchStrategy[str]:
+    """Role strings: mostly the four the schema names, sometimes any string (the schema allows it)."""
+    return st.one_of(st.sampled_from(ROLES), _leaf(_property("Messages", "messages", "items", "role")))
+
+
+def message_contents() -> st.SearchStrategy[str]:
+    """Valid message ``content`` strings (0..131072 code points; drawn ones stay short)."""
+    return _leaf(_property("Messages", "messages", "items", "content"))
+
+
+def messages() -> st.SearchStrategy[list[Body]]:
+    """Valid ``messages`` arrays: 0 to 6 ``{role, content}`` objects.
+
+    >>> messages().example()  # doctest: +SKIP
+    [{'role': 'user', 'content': 'Hi'}]
+    """
+    item = st.fixed_dictionaries({"role": roles(), "content": message_contents()})
+    return st.lists(item, max_size=MAX_DRAWN_MESSAGES)
+
+
+def tool_definitions() -> st.SearchStrategy[Body]:
+    """One ``tools`` item: the flat variant ``{name, description, parameters}`` or the
+    OpenAI-style ``{type, function: {...}}``, in about equal shares.
+
+    Neither variant carries the other's required keys, so every draw matches
+    exactly one branch of the item's ``oneOf``.
+    """
+    flat, openai = _property("Messages", "tools", "items")["oneOf"]
+    return st.one_of(_objects(flat), _objects(openai))
+
+
+def tools() -> st.SearchStrategy[list[Body]]:
+    """Valid ``tools`` arrays of up to three definitions, variants mixed."""
+    return st.lists(tool_definitions(), max_size=3)
+
+
+def functions() -> st.SearchStrategy[list[Body]]:
+    """Valid ``functions`` arrays: ``{name, code}`` objects."""
+    return st.lists(_objects(_property("Messages", "functions", "items")), max_size=3)
+
+
+def images() -> st.SearchStrategy[list[int | float] | str]:
+    """Valid ``image`` values: an array of numbers or a ``format: binary`` string, in equal shares.
+
+    Arrays are mostly bytes (0..255, as the schema's description asks) and
+    sometimes any JSON number (as its ``type`` allows); strings are base64.
+    """
+    byte_arrays = st.lists(st.integers(min_value=0, max_value=255), max_size=64)
+    number_arrays = _leaf(_property("Prompt", "image")["oneOf"][0])
+    return st.one_of(st.one_of(byte_arrays, number_arrays), _binary_strings())
+
+
+def max_tokens() -> st.SearchStrategy[int | float]:
+    """``max_tokens`` kept small (see MAX_DRAWN_TOKENS): -2..64, a share as integral floats."""
+    return _integers({"type": "integer", "minimum": -2, "maximum": MAX_DRAWN_TOKENS})
+
+
+@cache
+def prompt_requests() -> st.SearchStrategy[Body]:
+    """Bodies of the ``Prompt`` branch with any mix of its optional fields."""
+    return _objects(_branches()["Prompt"], {"image": images(), "max_tokens": max_tokens()})
+
+
+@cache
+def messages_requests() -> st.SearchStrategy[Body]:
+    """Bodies of the ``Messages`` branch with any mix of its optional fields."""
+    fields = {
+        "messages": messages(),
+        "tools": tools(),
+        "functions": functions(),
+        "image": images(),
+        "max_tokens": max_tokens(),
+    }
+    return _objects(_branches()["Messages"], fields)
+
+
+def valid_requests() -> st.SearchStrategy[Body]:
+    """Request bodies the input schema accepts: both ``oneOf`` branches in equal shares.
+
+    Every optional field of each branch appears in 20% to 50% of that branch's
+    draws (tests/test_generation_strategies.py measures the shares). Strings
+    stay short; ``max_tokens`` stays in -2..64.
+
+    >>> from hypothesis import given
+    >>> @given(valid_requests())
+    ... def test_accepted(body):
+    ...     assert request_validator().is_valid(body)
+    """
+    return st.one_of(prompt_requests(), messages_requests())

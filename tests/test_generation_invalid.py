@@ -1,0 +1,109 @@
+"""The invalid catalogue: each case breaks exactly the constraint it names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conformance.contract import MAX_CONTENT_CHARS, SEED_MAX, explain, load_schema, request_validator
+from conformance.generation import CaseKind, Outcome, invalid_cases
+from conformance.generation.cases import Case
+
+CASES = invalid_cases()
+BY_ID = {case.id: case for case in CASES}
+CONSTRAINTS = ("type", "minimum", "maximum", "minLength", "maxLength", "required", "oneOf")
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_every_case_fails_both_back_ends_for_the_stated_reason(case: Case) -> None:
+    validator = request_validator()
+    assert not validator.is_valid(case.body)
+    assert not validator.is_valid_reference(case.body)
+    assert (case.kind, case.expect) == (CaseKind.INVALID, Outcome.REJECT)
+    first = explain(case.body)
+    assert first is not None
+    assert case.violates == (first.pointer, first.keyword), first.message
+
+
+def test_ids_are_unique_and_the_list_is_the_same_on_every_call() -> None:
+    assert len(BY_ID) == len(CASES)
+    assert invalid_cases() == CASES
+
+
+@pytest.mark.parametrize(
+    ("name", "pointer", "keyword", "field", "value"),
+    [
+        ("seed-below-minimum", "/seed", "minimum", "seed", 0),
+        ("seed-above-maximum", "/seed", "maximum", "seed", SEED_MAX + 1),
+        ("top_k-above-maximum", "/top_k", "maximum", "top_k", 51),
+        ("top_k-below-minimum", "/top_k", "minimum", "top_k", 0),
+        ("temperature-above-maximum", "/temperature", "maximum", "temperature", 5.01),
+        ("messages-top_p-below-minimum", "/top_p", "minimum", "top_p", -0.01),
+        ("top_k-as-float", "/top_k", "type", "top_k", 1.5),
+        ("max_tokens-as-boolean", "/max_tokens", "type", "max_tokens", True),
+    ],
+)
+def test_named_violations(name: str, pointer: str, keyword: str, field: str, value: Any) -> None:
+    case = BY_ID[f"invalid/{name}"]
+    assert case.violates == (pointer, keyword)
+    assert case.body[field] == value and type(case.body[field]) is type(value)
+
+
+def test_the_cases_the_issue_names_are_present() -> None:
+    assert len(BY_ID["invalid/prompt-too-long"].body["prompt"]) == MAX_CONTENT_CHARS + 1
+    content = BY_ID["invalid/messages-0-content-too-long"].body["messages"][0]["content"]
+    assert len(content) == MAX_CONTENT_CHARS + 1
+    both = BY_ID["invalid/body-matches-every-branch"]
+    assert {"prompt", "messages"} <= set(both.body) and both.violates == ("", "oneOf")
+    assert BY_ID["invalid/body-matches-no-branch"].violates == ("", "oneOf")
+    assert BY_ID["invalid/body-missing-prompt"].violates == ("", "oneOf")
+    assert "role" not in BY_ID["invalid/messages-0-missing-role"].body["messages"][0]
+    tool_both = BY_ID["invalid/messages-tools-0-matches-every-branch"].body["tools"][0]
+    assert {"name", "function"} <= set(tool_both)
+    assert BY_ID["invalid/messages-tools-0-matches-no-branch"].body["tools"] == [{}]
+    for name in ("body-as-array", "body-null", "body-as-string"):
+        assert not isinstance(BY_ID[f"invalid/{name}"].body, dict)
+
+
+def _constraints(schema: dict[str, Any], pointer: str = "") -> Iterator[str]:
+    """The schema path of every asserting keyword, walking subschemas (not property names)."""
+    for keyword in CONSTRAINTS:
+        if keyword in schema:
+            yield f"{pointer}/{keyword}"
+    for name, sub in schema.get("properties", {}).items():
+        yield from _constraints(sub, f"{pointer}/properties/{name}")
+    for keyword in ("items", "additionalProperties"):
+        if isinstance(schema.get(keyword), dict):
+            yield from _constraints(schema[keyword], f"{pointer}/{keyword}")
+    for index, branch in enumerate(schema.get("oneOf", ())):
+        yield from _constraints(branch, f"{pointer}/oneOf/{index}")
+
+
+def _failing_keywords(body: Any) -> set[str]:
+    """The schema path of every keyword the body fails, nested oneOf branches included."""
+    stack = list(Draft202012Validator(load_schema("input.json")).iter_errors(body))
+    found: set[str] = set()
+    while stack:
+        error = stack.pop()
+        stack.extend(error.context or ())
+        found.add("".join(f"/{part}" for part in error.absolute_schema_path))
+    return found
+
+
+def test_every_constraint_of_the_schema_is_broken_by_some_case() -> None:
+    covered: set[str] = set()
+    for case in CASES:
+        covered |= _failing_keywords(case.body)
+    missing = [path for path in _constraints(load_schema("input.json")) if path not in covered]
+    assert not missing, f"constraints no invalid case breaks: {missing}"
+
+
+def test_cases_do_not_share_bodies() -> None:
+    cases = invalid_cases()
+    for case in cases:
+        if isinstance(case.body, dict) and "tools" in case.body:
+            case.body["tools"].clear()
+    assert invalid_cases() == CASES
