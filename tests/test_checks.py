@@ -7,8 +7,8 @@ property, and the check for it must fail with a message that says so.
 from __future__ import annotations
 
 import pytest
-from conftest import TOKEN, small_cases
 from fake_server import fake_server
+from samples import TOKEN, small_cases
 
 from conformance.checks import (
     CheckFailure,

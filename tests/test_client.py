@@ -6,8 +6,8 @@ import asyncio
 import socket
 from typing import Any
 
-from conftest import TOKEN
 from fake_server import fake_server
+from samples import TOKEN
 
 from conformance.transport import Client, Exchange, TransportSettings
 from conformance.transport.client import _retry_after

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TOKEN, small_cases
 from fake_server import fake_server
+from samples import TOKEN, small_cases
 
 from conformance.checks import RunFacts
 from conformance.errors import UsageError
@@ -83,9 +83,9 @@ def test_events_come_in_order_with_every_item() -> None:
 
 
 def test_the_same_seed_plans_the_same_run() -> None:
-    first = plan_of(RunConfig(base_url=URL, account_id="X", token=TOKEN, seed=11, profile="standard"))
-    again = plan_of(RunConfig(base_url=URL, account_id="X", token=TOKEN, seed=11, profile="standard"))
-    other = plan_of(RunConfig(base_url=URL, account_id="X", token=TOKEN, seed=12, profile="standard"))
+    first = plan_of(RunConfig(base_url=URL, account_id="X", token=TOKEN, seed=11, profile="smoke"))
+    again = plan_of(RunConfig(base_url=URL, account_id="X", token=TOKEN, seed=11, profile="smoke"))
+    other = plan_of(RunConfig(base_url=URL, account_id="X", token=TOKEN, seed=12, profile="smoke"))
     assert first == again and first != other
 
 

@@ -108,7 +108,7 @@ def print_outcome(result: RunResult, folder: Path, written: list[Path]) -> None:
     for check in result.checks:
         new = [f for f in check.failures if not f.baselined]
         if new:
-            first = new[0].message.splitlines()[0]
+            first = new[0].message.split("\n")[0]
             click.echo(
                 result.redact(
                     f"  {check.status} {check.check.id} ({check.check.severity}) "

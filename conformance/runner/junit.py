@@ -60,7 +60,7 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
                 failures += kind == "failure"
                 errors += kind == "error"
                 ET.SubElement(
-                    case, kind, message=failure.message.splitlines()[0], type=failure.severity
+                    case, kind, message=failure.message.split("\n")[0], type=failure.severity
                 ).text = failure.message
             elif failure is not None:
                 skipped += 1
@@ -69,7 +69,8 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
                     if failure.baselined
                     else "should-level, not blocking without --strict"
                 )
-                ET.SubElement(case, "skipped", message=f"{why}: {failure.message.splitlines()[0]}")
+                first_line = failure.message.split("\n")[0]
+                ET.SubElement(case, "skipped", message=f"{why}: {first_line}")
 
     judged = {check_id for case_result in result.cases for check_id in case_result.checks}
     for check in result.checks:

@@ -76,7 +76,8 @@ class Recording:
 def load_recording(path: Path) -> Recording:
     """Read a recording; anything but a recording is a usage error naming the file."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # Split on LF only: JSON text may hold U+2028 and friends, which str.splitlines splits on.
+        lines = path.read_bytes().decode("utf-8").split("\n")
         header = json.loads(lines[0])
         if header.get("format") != FORMAT:
             raise ValueError(f"format is {header.get('format')!r}, not {FORMAT!r}")

@@ -1,8 +1,6 @@
-"""Shared fixtures: a handful of cases covering every check, and the fake server."""
+"""Shared test data: a token that must never leak, and a handful of cases covering every check."""
 
 from __future__ import annotations
-
-import pytest
 
 from conformance.generation import Case, CaseKind
 
@@ -34,8 +32,3 @@ def small_cases() -> tuple[Case, ...]:
             violates=("/temperature", "maximum"),
         ),
     )
-
-
-@pytest.fixture
-def cases() -> tuple[Case, ...]:
-    return small_cases()
