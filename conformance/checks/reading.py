@@ -8,8 +8,6 @@ from typing import Any
 from conformance.checks._registry import CheckFailure
 from conformance.transport import Exchange
 
-_MISSING = object()
-
 
 def json_body(exchange: Exchange) -> Any:
     """The body as JSON, or a CheckFailure saying it is not JSON."""

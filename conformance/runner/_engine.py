@@ -31,7 +31,7 @@ from conformance.runner._verdict import summarise
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
 from conformance.runner.recording import Recorder
-from conformance.runner.results import CaseResult, CheckStatus, Failure
+from conformance.runner.results import CaseOutcome, CaseResult, CheckStatus, Failure
 from conformance.transport import Auth, Client, Exchange
 
 Item = Case | Scenario
@@ -242,7 +242,7 @@ def _apply(check: Check, subject: Any, case_id: str) -> tuple[CheckStatus | None
     return "passed", None
 
 
-def _outcome(statuses: dict[str, CheckStatus]) -> Any:
+def _outcome(statuses: dict[str, CheckStatus]) -> CaseOutcome:
     values = set(statuses.values())
     if "error" in values:
         return "error"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -109,7 +109,7 @@ def summarise(
     )
 
 
-def _redactor(secrets: tuple[str, ...]) -> Any:
+def _redactor(secrets: tuple[str, ...]) -> Callable[[str], str]:
     def redact(text: str) -> str:
         for secret in secrets:
             text = text.replace(secret, "[REDACTED]")

@@ -12,6 +12,7 @@ entries that no longer fail are reported as fixed so the file can shrink.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from conformance.errors import UsageError
@@ -38,7 +39,7 @@ def load_baseline(path: Path) -> set[Key]:
         ) from None
 
 
-def save_baseline(path: Path, failures: list[Failure], redact: object = None) -> None:
+def save_baseline(path: Path, failures: list[Failure], redact: Callable[[str], str] | None = None) -> None:
     """Write every failure as accepted, sorted, with the first line of its message for readers."""
     accepted = sorted({(f.check_id, f.case_id): f.message.split("\n")[0] for f in failures}.items())
     document = {
@@ -47,7 +48,7 @@ def save_baseline(path: Path, failures: list[Failure], redact: object = None) ->
         "accepted": [{"check": c, "case_id": i, "message": m} for (c, i), m in accepted],
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    if callable(redact):
+    if redact is not None:
         text = redact(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from conformance.generation import Case, boundary_cases, invalid_cases, valid_cases
 from conformance.runner.config import RunConfig
@@ -65,11 +66,11 @@ def boundary_class(case: Case) -> str:
     return name
 
 
-def _first_of_each(cases: list[Case], key: object) -> list[Case]:
+def _first_of_each(cases: list[Case], key: Callable[[Case], str]) -> list[Case]:
     seen: set[str] = set()
     chosen = []
     for case in cases:
-        group = key(case)  # type: ignore[operator]
+        group = key(case)
         if group not in seen:
             seen.add(group)
             chosen.append(case)
