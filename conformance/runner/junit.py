@@ -20,7 +20,8 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
         suites,
         "testsuite",
         name=f"conformance.{result.profile}",
-        timestamp=result.started_at,
+        timestamp=result.started_at.removesuffix("Z"),  # the JUnit schema's dateTime has no zone
+        hostname="localhost",
         time=f"{result.duration_s:.3f}",
     )
     props = ET.SubElement(suite, "properties")
