@@ -220,3 +220,15 @@ def test_replay_of_something_else_is_a_usage_error(tmp_path: Path) -> None:
     path.write_text('{"hello": 1}\n')
     with pytest.raises(UsageError, match="is not a recording"):
         list(replay(path))
+
+
+def test_replay_of_a_run_without_a_token_skips_auth_for_the_same_reason(tmp_path: Path) -> None:
+    recording = tmp_path / "capture.jsonl"
+    with fake_server() as url:
+        config = RunConfig(base_url=url, account_id="X", seed=3, cases=small_cases(), record=recording)
+        live = finish(run(config))
+    replayed = finish(replay(recording))
+    reasons = [
+        next(c.skip_reason for c in r.checks if c.check.id == "auth_enforced") for r in (live, replayed)
+    ]
+    assert reasons[0] == reasons[1] and reasons[0] and "no token" in reasons[0]

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance.checks import CheckRegistry, RunFacts, registry
+from conformance.checks import CheckRegistry, CheckSkipped, PlanContext, RunFacts, registry
 from conformance.runner._engine import _drive, execute
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event
@@ -66,8 +66,13 @@ async def _replay(config: RunConfig, recording: Recording, facts: RunFacts) -> A
     selected_ids = {c.id for c in selected}
     items = [item for item, _ in recording.items if getattr(item, "check", "") in ("", *selected_ids)]
     skipped: dict[str, str] = {}
+    context = PlanContext(seed=config.run_seed, has_token=facts.has_token)
     for check in selected:
         if check.plan is not None and not any(getattr(i, "check", "") == check.id for i in items):
-            skipped[check.id] = "the recording holds no scenario for this check"
+            try:
+                check.plan(context)
+                skipped[check.id] = "the recording holds no scenario for this check"
+            except CheckSkipped as exc:  # the live run skipped it for this reason too
+                skipped[check.id] = exc.reason
     async for event in execute(config, selected, items, skipped, _RecordedSender(recording), facts):
         yield event
