@@ -421,7 +421,7 @@ def large_run(n: int = 5000, *, failing_every: int = 97) -> dict[str, Any]:
     run = Run(profile="full")
     _fill(run, n)
     for i, case in enumerate(run.cases):
-        if i % failing_every == 3 and case["class"] in {"valid", "boundary"}:
+        if i % failing_every == 3 % failing_every and case["class"] in {"valid", "boundary"}:
             case["outcome"] = "failed"
             case["checks"]["usage_consistent"] = "failed"
             run.failures["usage_consistent"].append(
