@@ -40,7 +40,7 @@ def _run(page: Path, *flags: str, timeout: float = 120) -> tuple[str, float]:
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         started = time.perf_counter()
         done = subprocess.run(
-            [binary, *FLAGS, f"--user-data-dir={profile}", *flags, page.resolve().as_uri()],
+            [binary, *FLAGS, f"--user-data-dir={profile}", *flags, _uri(page)],
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -52,6 +52,12 @@ def _run(page: Path, *flags: str, timeout: float = 120) -> tuple[str, float]:
     return done.stdout, elapsed
 
 
+def _uri(page: Path) -> str:
+    # A fragment (report.html#failures?check=...) travels with the file name.
+    name, hash_mark, fragment = page.name.partition("#")
+    return page.with_name(name).resolve().as_uri() + hash_mark + fragment
+
+
 def dump_dom(page: Path) -> str:
     """The page's DOM after load, serialised, as chromium's --dump-dom prints it."""
     return _run(page, "--dump-dom")[0]
@@ -60,3 +66,8 @@ def dump_dom(page: Path) -> str:
 def screenshot(page: Path, out: Path, *, width: int = 1280, height: int = 1600) -> float:
     """Write a PNG of the top of the page; return the seconds chromium took in all."""
     return _run(page, f"--screenshot={out.resolve()}", f"--window-size={width},{height}")[1]
+
+
+def print_to_pdf(page: Path, out: Path) -> float:
+    """Print the page to PDF as a reader would (print CSS applies); return the seconds it took."""
+    return _run(page, f"--print-to-pdf={out.resolve()}", "--no-pdf-header-footer")[1]

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from chromium import chromium, dump_dom, screenshot
+from chromium import chromium, dump_dom, print_to_pdf, screenshot
 from results_builder import failing_run, passing_run
 
 from conformance.report import write_html_report
@@ -82,3 +82,25 @@ def test_screenshots(pages: dict[str, Path], tmp_path: Path) -> None:
         if os.environ.get("CONFORMANCE_UPDATE_SCREENSHOTS") == "1":
             DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(out, DOCS_IMAGES / out.name)
+
+
+def test_a_filtered_link_hides_other_failures(pages: dict[str, Path], tmp_path: Path) -> None:
+    link = pages["fail"].with_name("fail.html#failures?check=stream_done_sentinel&class=streaming")
+    dom = dump_dom(link)
+    failures = dom.partition('<section id="failures">')[2].partition('<section id="baseline">')[0]
+    shown = re.findall(
+        r'<article class="case" id="case-\d+" data-checks="([^"]*)" data-class="(\w+)">', failures
+    )
+    hidden = re.findall(r'<article class="case" id="case-\d+" [^>]*hidden=""', failures)
+    assert shown == [("stream_done_sentinel", "streaming")]
+    assert len(hidden) == 6
+    assert "showing 1 of 7 failing cases" in dom
+
+
+def test_the_report_prints(pages: dict[str, Path], tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    print_to_pdf(pages["fail"], pdf)
+    content = pdf.read_bytes()
+    assert content.startswith(b"%PDF")
+    printed = len(re.findall(rb"/Type\s*/Page(?![s\w])", content))
+    assert printed >= 5, "every failure prints, folded exchanges unfolded"

@@ -33,6 +33,20 @@
     });
   }
 
+  // A link to #failures?check=ID&class=CLASS opens the report filtered.
+  var hash = window.location.hash;
+  if (form && hash.indexOf("#failures?") === 0) {
+    var wanted = {};
+    hash.slice("#failures?".length).split("&").forEach(function (pair) {
+      var parts = pair.split("=");
+      wanted[decodeURIComponent(parts[0])] = decodeURIComponent(parts.slice(1).join("="));
+    });
+    byCheck.value = wanted.check || "";
+    byClass.value = wanted["class"] || "";
+    apply();
+    document.getElementById("failures").scrollIntoView();
+  }
+
   // A matrix cell filters the failures to its check and class before jumping to them.
   Array.prototype.forEach.call(document.querySelectorAll("a[data-check]"), function (link) {
     link.addEventListener("click", function () {
