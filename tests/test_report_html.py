@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import copy
 import hashlib
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from results_builder import XSS, Run, failing_run, large_run, passing_run
 
+import conformance.report as report
 from conformance.report import render_html, write_html_report
 from conformance.report.failures import DETAILED_CASES
 from conformance.report.html import script_json
@@ -297,3 +299,18 @@ def test_failures_past_the_detailed_ones_are_listed_without_exchanges() -> None:
     assert html.count('<article class="case') == failing
     assert html.count("Request and response left out") == failing - DETAILED_CASES
     assert f"{failing - DETAILED_CASES:,} failing cases past the first few hundred" in html
+
+
+def test_the_report_package_exports_what_it_lists() -> None:
+    assert {"render_html", "write_html_report", "load_results"} <= set(report.__all__)
+    assert all(hasattr(report, name) for name in report.__all__)
+
+
+def test_the_report_reads_results_only_and_never_imports_the_runner() -> None:
+    allowed = {"conformance.report", "conformance.errors"}
+    for module in Path(report.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("conformance"):
+                assert any(node.module.startswith(prefix) for prefix in allowed), (module.name, node.module)
+            if isinstance(node, ast.Import):
+                assert not any(alias.name.startswith("conformance.") for alias in node.names), module.name
