@@ -12,6 +12,7 @@ import click
 
 from conformance.cli.cases import cases
 from conformance.cli.replay import replay
+from conformance.cli.report import report
 from conformance.cli.run import run
 from conformance.errors import UsageError
 
@@ -33,5 +34,6 @@ def main() -> None:
 
 
 main.add_command(cases)
+main.add_command(report)
 main.add_command(run)
 main.add_command(replay)

@@ -1,0 +1,125 @@
+"""The self-contained HTML report: one file, no network, rendered from a results dict.
+
+It reads only the results format (docs/results-format.md), never the runner,
+so a stored or replayed results.json renders the same as a live run.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from conformance.report import _fields as f
+from conformance.report.charts import CLASS_COLOURS, OTHER_COLOUR, build_charts
+from conformance.report.failures import collect_failures
+from conformance.report.matrix import build_matrix
+from conformance.report.summary import summarise
+
+_TEMPLATES = resources.files("conformance.report") / "templates"
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    # Autoescape everything: response bodies, headers and messages come from the target.
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: (_TEMPLATES / name).read_text(encoding="utf-8")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["script_json"] = script_json
+    return env
+
+
+def script_json(value: Any) -> Markup:
+    """JSON safe inside a ``<script>`` element: no ``</script>``, ``<!--`` or line separators can break out.
+
+    >>> script_json({"a": "</script>"})
+    Markup('{"a": "\\\\u003c/script\\\\u003e"}')
+    """
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    for raw, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(raw, escaped)
+    return Markup(text)
+
+
+def render_html(results: Mapping[str, Any]) -> str:
+    """The report for one run as a complete HTML document.
+
+    >>> import json, pathlib
+    >>> html = render_html(json.loads(pathlib.Path("results.json").read_text()))  # doctest: +SKIP
+    >>> "<html" in html  # doctest: +SKIP
+    True
+    """
+    failures = collect_failures(results)
+    summary = summarise(
+        results,
+        new_failures=failures.new_count,
+        baselined=failures.baselined_count,
+        failing_cases=len(failures.new),
+    )
+    matrix = build_matrix(results, failures)
+    # The filters act on new failures only; baselined cases sit in their own section.
+    checks = sorted({check for card in failures.new for check in card.checks.split()})
+    classes = sorted({card.case_class for card in failures.new})
+    script = _read("report.js")
+    data = {
+        "format": f.text(results, "format"),
+        "format_version": f.integer(results, "format_version"),
+        "verdict": summary.verdict,
+        "new_failures": summary.new_failures,
+        "baselined": summary.baselined,
+        "failing_cases": len(failures.new),
+    }
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            summary=summary,
+            matrix=matrix,
+            failures=failures,
+            charts=build_charts(results),
+            filter_checks=checks,
+            filter_classes=classes,
+            class_colours=CLASS_COLOURS,
+            other_colour=OTHER_COLOUR,
+            model=f.text(f.mapping(results, "target"), "model", "unknown model"),
+            data=data,
+            css=Markup(_read("report.css")),
+            script=Markup(script),
+            # The page runs only its own script: anything injected that escaping missed stays inert.
+            script_hash="sha256-"
+            + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode(),
+        )
+    )
+
+
+def write_html_report(results: Mapping[str, Any], path: Path) -> Path:
+    """Render the report and write it to ``path`` (parents created); return the path.
+
+    >>> write_html_report(results, Path("reports/latest/report.html"))  # doctest: +SKIP
+    PosixPath('reports/latest/report.html')
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(results), encoding="utf-8")
+    return path
+
+
+def _read(name: str) -> str:
+    return (_TEMPLATES / name).read_text(encoding="utf-8")

@@ -1,0 +1,63 @@
+"""Reading a stored ``results.json`` (docs/results-format.md) for the report.
+
+The report depends on this format only, never on the runner's classes, so a
+results file from any run, recorded or replayed, renders the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import UsageError
+
+RESULTS_FORMAT = "workers-ai-conformance/results"
+"""The ``format`` member every results file carries."""
+
+RESULTS_FORMAT_VERSION = 1
+"""The ``format_version`` this report reads; additive changes keep it."""
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    """Read and check a results file; raise UsageError saying what is wrong with it.
+
+    >>> load_results(Path("reports/latest/results.json"))["verdict"]  # doctest: +SKIP
+    'pass'
+    """
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(
+            f"RESULTS={str(path)!r} does not exist. Pass the results.json a run wrote."
+        ) from None
+    except IsADirectoryError:
+        raise UsageError(f"RESULTS={str(path)!r} is a directory. Pass the results.json inside it.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"RESULTS={str(path)!r} cannot be read: {exc}") from None
+    try:
+        results = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"RESULTS={str(path)!r} is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        ) from None
+    check_results(results, source=str(path))
+    return results  # type: ignore[no-any-return]
+
+
+def check_results(results: Any, *, source: str = "results") -> None:
+    """Raise UsageError unless ``results`` is a results object of a version this report reads."""
+    if not isinstance(results, dict):
+        raise UsageError(f"{source}: Received a JSON {type(results).__name__}. Expected an object.")
+    found_format = results.get("format")
+    if found_format != RESULTS_FORMAT:
+        raise UsageError(
+            f"{source}: Received format {found_format!r}. Expected {RESULTS_FORMAT!r}. "
+            "This file was not written by `conformance run`."
+        )
+    version = results.get("format_version")
+    if version != RESULTS_FORMAT_VERSION:
+        raise UsageError(
+            f"{source}: Received format_version {version!r}. "
+            f"Expected {RESULTS_FORMAT_VERSION}. Render it with the toolkit version that wrote it."
+        )
