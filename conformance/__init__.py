@@ -5,6 +5,16 @@ The supported API is what ``__all__`` lists; everything else is internal.
 
 from __future__ import annotations
 
+from conformance.checks import (
+    Check,
+    CheckFailure,
+    CheckSkipped,
+    NotApplicable,
+    Observation,
+    Scenario,
+    ScenarioOutcome,
+    check,
+)
 from conformance.contract import (
     MODEL,
     ContractValidator,
@@ -25,6 +35,20 @@ from conformance.generation import (
     valid_cases,
     valid_requests,
 )
+from conformance.runner import (
+    CaseResult,
+    CheckResult,
+    Event,
+    ItemFinished,
+    RunConfig,
+    RunFinished,
+    RunResult,
+    RunStarted,
+    replay,
+    run,
+    write_artifacts,
+)
+from conformance.transport import Exchange
 
 __all__ = [
     # contract
@@ -44,6 +68,29 @@ __all__ = [
     "invalid_cases",
     "valid_cases",
     "valid_requests",
+    # transport
+    "Exchange",
+    # checks
+    "Check",
+    "CheckFailure",
+    "CheckSkipped",
+    "NotApplicable",
+    "Observation",
+    "Scenario",
+    "ScenarioOutcome",
+    "check",
+    # runner
+    "run",
+    "replay",
+    "write_artifacts",
+    "RunConfig",
+    "RunResult",
+    "CaseResult",
+    "CheckResult",
+    "Event",
+    "RunStarted",
+    "ItemFinished",
+    "RunFinished",
     # errors
     "ConformanceError",
     "ContractError",

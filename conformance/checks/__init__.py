@@ -1,1 +1,49 @@
-"""Checks: named properties judged on finished exchanges."""
+"""Checks: named properties judged on finished exchanges and scenarios.
+
+Importing this package registers the built-in checks on `registry`; a user's
+own checks register on it with the same `check` decorator.
+"""
+
+from __future__ import annotations
+
+from conformance.checks import exchanges as _exchanges  # noqa: F401  (registers the built-ins)
+from conformance.checks import scenarios as _scenarios  # noqa: F401
+from conformance.checks._registry import (
+    SEVERITIES,
+    Check,
+    CheckFailure,
+    CheckRegistry,
+    CheckSkipped,
+    NotApplicable,
+    Severity,
+    check,
+    registry,
+)
+from conformance.checks.exchanges import CHARS_PER_TOKEN_BOUND
+from conformance.checks.subjects import (
+    Observation,
+    PlanContext,
+    RunFacts,
+    Scenario,
+    ScenarioOutcome,
+    ScenarioRequest,
+)
+
+__all__ = [
+    "CHARS_PER_TOKEN_BOUND",
+    "SEVERITIES",
+    "Check",
+    "CheckFailure",
+    "CheckRegistry",
+    "CheckSkipped",
+    "NotApplicable",
+    "Observation",
+    "PlanContext",
+    "RunFacts",
+    "Scenario",
+    "ScenarioOutcome",
+    "ScenarioRequest",
+    "Severity",
+    "check",
+    "registry",
+]

@@ -11,7 +11,9 @@ from typing import Any
 import click
 
 from conformance.cli.cases import cases
+from conformance.cli.replay import replay
 from conformance.cli.report import report
+from conformance.cli.run import run
 from conformance.errors import UsageError
 
 
@@ -33,3 +35,5 @@ def main() -> None:
 
 main.add_command(cases)
 main.add_command(report)
+main.add_command(run)
+main.add_command(replay)

@@ -1,1 +1,72 @@
-"""The runner: drives cases through transport into checks and emits events."""
+"""The runner: drives cases through transport into checks and emits events.
+
+>>> config = RunConfig(base_url="http://127.0.0.1:8787/client/v4", account_id="X", profile="smoke")
+>>> for event in run(config):                      # doctest: +SKIP
+...     if isinstance(event, RunFinished):
+...         write_artifacts(event.result, Path("reports/now"))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.runner._engine import arun, run
+from conformance.runner.baseline import load_baseline, save_baseline
+from conformance.runner.config import PROFILES, RunConfig
+from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
+from conformance.runner.junit import write_junit
+from conformance.runner.recording import Recording, load_recording
+from conformance.runner.replay import replay
+from conformance.runner.results import (
+    EXIT_FAIL,
+    EXIT_PASS,
+    EXIT_UNTESTABLE,
+    EXIT_USAGE,
+    CaseResult,
+    CheckResult,
+    Failure,
+    RunResult,
+)
+from conformance.runner.results_json import results_document, write_results_json
+from conformance.runner.summary import summary_markdown, write_summary
+
+
+def write_artifacts(result: RunResult, folder: Path) -> list[Path]:
+    """Write results.json, junit.xml and summary.md into ``folder``; returns their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        write_results_json(result, folder / "results.json"),
+        write_junit(result, folder / "junit.xml"),
+        write_summary(result, folder / "summary.md"),
+    ]
+
+
+__all__ = [
+    "EXIT_FAIL",
+    "EXIT_PASS",
+    "EXIT_UNTESTABLE",
+    "EXIT_USAGE",
+    "PROFILES",
+    "CaseResult",
+    "CheckResult",
+    "Event",
+    "Failure",
+    "ItemFinished",
+    "Recording",
+    "RunConfig",
+    "RunFinished",
+    "RunResult",
+    "RunStarted",
+    "arun",
+    "load_baseline",
+    "load_recording",
+    "replay",
+    "results_document",
+    "run",
+    "save_baseline",
+    "summary_markdown",
+    "write_artifacts",
+    "write_junit",
+    "write_results_json",
+    "write_summary",
+]

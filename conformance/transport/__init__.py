@@ -1,1 +1,20 @@
 """HTTP transport: the httpx client and the SSE decoder. Knows nothing of checks."""
+
+from __future__ import annotations
+
+from conformance.transport.client import Auth, Client, TransportSettings
+from conformance.transport.exchange import DONE, REDACTED, Exchange, StreamFacts, Timing
+from conformance.transport.sse import SSEDecoder, SSEEvent
+
+__all__ = [
+    "DONE",
+    "REDACTED",
+    "Auth",
+    "Client",
+    "Exchange",
+    "SSEDecoder",
+    "SSEEvent",
+    "StreamFacts",
+    "Timing",
+    "TransportSettings",
+]

@@ -1,0 +1,279 @@
+"""Built-in checks that judge one case's exchange."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conformance.checks._registry import CheckFailure, NotApplicable, check
+from conformance.checks.reading import generated_text, is_success, json_body, reported_usage, snippet
+from conformance.checks.subjects import Observation
+from conformance.contract import (
+    DEFAULT_MAX_TOKENS,
+    error_envelope_validator,
+    result_validator,
+    stream_event_validator,
+    success_envelope_validator,
+    usage_validator,
+)
+from conformance.generation import Outcome
+from conformance.transport import DONE
+
+CHARS_PER_TOKEN_BOUND = 32
+"""The most characters one generated token may account for when usage is not reported.
+
+Deliberately generous: Llama-2's longest vocabulary pieces are 16 characters or
+fewer, and detokenisation adds at most a space. A response longer than
+``max_tokens * 32`` characters cannot have come from ``max_tokens`` tokens."""
+
+
+DOCUMENTED_REFUSALS: dict[str, tuple[int, ...]] = {
+    "large": (400, 413),  # beyond the 4096-token context: the contract lets a server refuse (3006 is a 413)
+    "lora": (405,),  # 5005 "LoRA unsupported" is a 405 in the contract's error table
+}
+"""Statuses a schema-valid case may get instead of a 2xx, by case tag, because the contract documents them."""
+
+
+def _expected_for(observation: Observation) -> str:
+    case = observation.case
+    if case.expect is Outcome.REJECT:
+        if case.violates:
+            pointer, keyword = case.violates
+            return f"4xx for a body that violates {keyword} at {pointer or '/'}"
+        return "4xx for a schema-invalid body"
+    return "2xx for a schema-valid body"
+
+
+@check(
+    id="status_code_conformance",
+    severity="must",
+    description="Schema-valid bodies get a 2xx, schema-invalid ones a 4xx, and nothing gets a 5xx.",
+    clause="Success response; Errors (5006 bad input is a 400)",
+)
+def status_code_conformance(observation: Observation) -> None:
+    status = observation.exchange.status
+    if status is None:
+        raise NotApplicable
+    expected = _expected_for(observation)
+    if status >= 500:
+        raise CheckFailure(received=str(status), expected=f"never a 5xx; {expected}")
+    wanted = 4 if observation.case.expect is Outcome.REJECT else 2
+    if status // 100 == wanted:
+        return
+    allowed = sorted({s for tag in observation.case.tags for s in DOCUMENTED_REFUSALS.get(tag, ())})
+    if wanted == 2 and status in allowed:
+        return
+    if wanted == 2 and allowed:
+        expected += (
+            f" (or {' or '.join(map(str, allowed))}, a refusal the contract documents for such a body)"
+        )
+    raise CheckFailure(received=str(status), expected=expected)
+
+
+@check(
+    id="content_type_conformance",
+    severity="must",
+    description="JSON responses are application/json; streamed successes are text/event-stream.",
+    clause="Success response; Streaming response",
+)
+def content_type_conformance(observation: Observation) -> None:
+    exchange = observation.exchange
+    if exchange.status is None or exchange.status >= 500:
+        raise NotApplicable
+    streamed = observation.case.stream and is_success(exchange)
+    wanted = "text/event-stream" if streamed else "application/json"
+    got = exchange.content_type
+    if got != wanted:
+        raise CheckFailure(
+            received=f"Content-Type {exchange.headers.get('content-type')!r}",
+            expected=f"{wanted} for a {exchange.status} response"
+            + (" to a streamed request" if streamed else ""),
+        )
+
+
+@check(
+    id="success_envelope_conformance",
+    severity="must",
+    description="A non-streamed success is {result, success: true, errors: [], messages}.",
+    clause="Success response",
+)
+def success_envelope_conformance(observation: Observation) -> None:
+    exchange = observation.exchange
+    if not is_success(exchange) or exchange.stream is not None:
+        raise NotApplicable
+    body = json_body(exchange)
+    violation = success_envelope_validator().explain(body)
+    if violation is not None:
+        raise CheckFailure(
+            received=violation.message,
+            expected="the success envelope {result: object, success: true, errors: [], messages: array}",
+            where=violation.where,
+        )
+
+
+@check(
+    id="error_envelope_conformance",
+    severity="must",
+    description="Every 4xx carries {success: false, errors: [{code: integer, message: string}, ...]}.",
+    clause="Errors",
+)
+def error_envelope_conformance(observation: Observation) -> None:
+    exchange = observation.exchange
+    if exchange.status is None or exchange.status // 100 != 4:
+        raise NotApplicable
+    body = json_body(exchange)
+    violation = error_envelope_validator().explain(body)
+    if violation is not None:
+        raise CheckFailure(
+            received=violation.message,
+            expected=f"the error envelope on a {exchange.status}: success false and a non-empty "
+            "errors array of {code: integer, message: string}",
+            where=violation.where,
+        )
+
+
+@check(
+    id="result_conformance",
+    severity="must",
+    description="A non-streamed success's result is valid against the output schema's object branch.",
+    clause="Success response (output schema oneOf)",
+)
+def result_conformance(observation: Observation) -> None:
+    exchange = observation.exchange
+    if not is_success(exchange) or exchange.stream is not None:
+        raise NotApplicable
+    body = json_body(exchange)
+    if not isinstance(body, dict) or "result" not in body:
+        raise NotApplicable  # the envelope check reports a missing result
+    result: Any = body["result"]
+    violation = result_validator().explain(result)
+    if violation is not None:
+        raise CheckFailure(
+            received=violation.message,
+            expected="result valid against the output schema",
+            where="/result" + violation.pointer,
+        )
+    if not isinstance(result, dict):
+        raise CheckFailure(
+            received=f"result is {snippet(repr(result))}",
+            expected="the output schema's object branch for a non-streamed request "
+            "(the string branch is the event stream)",
+            where="/result",
+        )
+
+
+@check(
+    id="stream_framing_conformance",
+    severity="must",
+    description="A streamed success is SSE whose events are JSON valid per the event schema, "
+    "ending with data: [DONE] and nothing after.",
+    clause="Streaming response",
+)
+def stream_framing_conformance(observation: Observation) -> None:
+    exchange = observation.exchange
+    if not observation.case.stream or not is_success(exchange):
+        raise NotApplicable
+    facts = exchange.stream
+    if facts is None:
+        raise CheckFailure(received="a response that was not read as a stream", expected="an SSE stream")
+    validator = stream_event_validator()
+    for index, data in enumerate(facts.events):
+        if data == DONE:
+            break
+        try:
+            event = json.loads(data)
+        except ValueError as exc:
+            raise CheckFailure(
+                received=f"data {snippet(data)}, which is not JSON ({exc})",
+                expected="every event before [DONE] to be a JSON object",
+                where=f"event {index}",
+            ) from None
+        violation = validator.explain(event)
+        if violation is not None:
+            raise CheckFailure(
+                received=violation.message,
+                expected="an event valid against the stream event schema",
+                where=f"event {index} at {violation.where}",
+            )
+    if facts.after_done:
+        raise CheckFailure(
+            received=f"{facts.after_done} event(s) after data: [DONE]",
+            expected="nothing after data: [DONE]",
+            where=f"event {facts.events.index(DONE) + 1}",
+        )
+    if facts.broke_at is not None or not facts.done:
+        raise CheckFailure(
+            received=f"a stream that stopped: {facts.broke_at or 'no [DONE] event'}",
+            expected="a stream ending with data: [DONE]",
+            where=f"after {len(facts.events)} events",
+        )
+
+
+@check(
+    id="max_tokens_honoured",
+    severity="must",
+    description="A success generates no more than max_tokens tokens (reported usage, "
+    f"else at most {CHARS_PER_TOKEN_BOUND} characters per token).",
+    clause="Input schema: max_tokens (default 256)",
+)
+def max_tokens_honoured(observation: Observation) -> None:
+    exchange = observation.exchange
+    body = observation.case.body
+    if not is_success(exchange) or not isinstance(body, dict):
+        raise NotApplicable
+    limit: Any = body.get("max_tokens", DEFAULT_MAX_TOKENS)
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit != int(limit) or limit <= 0:
+        raise NotApplicable  # 0 and negatives are schema-valid but say nothing checkable
+    limit = int(limit)
+    usage = reported_usage(exchange)
+    completion = usage.get("completion_tokens") if isinstance(usage, dict) else None
+    if isinstance(completion, int) and not isinstance(completion, bool):
+        if completion > limit:
+            raise CheckFailure(
+                received=f"usage.completion_tokens {completion}",
+                expected=f"at most max_tokens={limit} completion tokens",
+                where="usage.completion_tokens",
+            )
+        return
+    text = generated_text(exchange)
+    if text is None:
+        raise NotApplicable
+    bound = limit * CHARS_PER_TOKEN_BOUND
+    if len(text) > bound:
+        raise CheckFailure(
+            received=f"a response of {len(text)} characters and no usage",
+            expected=f"at most {bound} characters for max_tokens={limit} "
+            f"({CHARS_PER_TOKEN_BOUND} characters per token at most)",
+            where="result.response",
+        )
+
+
+@check(
+    id="usage_consistent",
+    severity="should",
+    description="Reported usage has prompt_tokens, completion_tokens and total_tokens, "
+    "with total = prompt + completion.",
+    clause="Success response (usage in later schema versions)",
+)
+def usage_consistent(observation: Observation) -> None:
+    exchange = observation.exchange
+    if not is_success(exchange):
+        raise NotApplicable
+    usage = reported_usage(exchange)
+    if usage is None:
+        raise NotApplicable
+    violation = usage_validator().explain(usage)
+    if violation is not None:
+        raise CheckFailure(
+            received=violation.message,
+            expected="usage valid against the usage schema",
+            where="usage" + violation.pointer,
+        )
+    prompt, completion, total = usage["prompt_tokens"], usage["completion_tokens"], usage["total_tokens"]
+    if prompt + completion != total:
+        raise CheckFailure(
+            received=f"prompt_tokens {prompt} + completion_tokens {completion} = {prompt + completion}, "
+            f"total_tokens {total}",
+            expected="total_tokens equal to prompt_tokens + completion_tokens",
+            where="usage",
+        )

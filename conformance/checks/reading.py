@@ -1,0 +1,69 @@
+"""Reading a finished exchange the way checks need it: JSON body, generated text, usage."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conformance.checks._registry import CheckFailure
+from conformance.transport import Exchange
+
+
+def json_body(exchange: Exchange) -> Any:
+    """The body as JSON, or a CheckFailure saying it is not JSON."""
+    try:
+        return json.loads(exchange.body)
+    except ValueError as exc:
+        raise CheckFailure(
+            received=f"a body that is not JSON ({exc}); it starts {snippet(exchange.text)}",
+            expected="a JSON body",
+        ) from None
+
+
+def snippet(text: str, limit: int = 120) -> str:
+    """A short quoted head of ``text`` for a failure message."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def is_success(exchange: Exchange) -> bool:
+    return exchange.status is not None and 200 <= exchange.status < 300
+
+
+def generated_text(exchange: Exchange) -> str | None:
+    """The generated text of a successful exchange (streamed or not), or None when there is none."""
+    if exchange.stream is not None:
+        pieces = [e.get("response") for e in exchange.stream.json_events if isinstance(e, dict)]
+        return "".join(p for p in pieces if isinstance(p, str))
+    try:
+        body = json.loads(exchange.body)
+    except ValueError:
+        return None
+    result = body.get("result") if isinstance(body, dict) else None
+    text = result.get("response") if isinstance(result, dict) else None
+    return text if isinstance(text, str) else None
+
+
+def reported_usage(exchange: Exchange) -> Any:
+    """``usage`` as the response reports it (``result.usage`` or a streamed event's), else None."""
+    if exchange.stream is not None:
+        found: Any = None
+        for event in exchange.stream.json_events:
+            if isinstance(event, dict) and "usage" in event:
+                found = event["usage"]
+        return found
+    try:
+        body = json.loads(exchange.body)
+    except ValueError:
+        return None
+    result = body.get("result") if isinstance(body, dict) else None
+    return result.get("usage") if isinstance(result, dict) else None
+
+
+def first_difference(a: str, b: str) -> str:
+    """Where two texts part, as a short phrase for a failure message."""
+    for index, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return (
+                f"character {index}: {snippet(a[index : index + 30])} versus {snippet(b[index : index + 30])}"
+            )
+    return f"character {min(len(a), len(b))}: one text is {abs(len(a) - len(b))} characters longer"

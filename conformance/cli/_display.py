@@ -1,0 +1,122 @@
+"""Showing a run on the terminal: a progress bar on a TTY, plain lines in CI, and the report folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from conformance.runner import ItemFinished, RunFinished, RunResult, RunStarted
+from conformance.runner.events import Event
+
+
+def interactive() -> bool:
+    """A progress bar only on a terminal and never in CI."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def follow(events: Iterable[Event], redact: Callable[[str], str]) -> RunResult:
+    """Consume a run's events, showing progress; returns the final result."""
+    if interactive():
+        return _follow_bar(events)
+    return _follow_plain(events, redact)
+
+
+def _follow_plain(events: Iterable[Event], redact: Callable[[str], str]) -> RunResult:
+    step = 1
+    for event in events:
+        if isinstance(event, RunStarted):
+            step = max(1, event.total // 10)
+            click.echo(f"conformance: {event.total} cases and scenarios, seed {event.seed}", err=True)
+        elif isinstance(event, ItemFinished):
+            result = event.result
+            if result.outcome != "passed":
+                detail = result.error or ", ".join(k for k, v in result.checks.items() if v != "passed")
+                click.echo(
+                    redact(f"[{event.index}/{event.total}] {result.outcome}: {result.id} ({detail})"),
+                    err=True,
+                )
+            elif event.index % step == 0 or event.index == event.total:
+                click.echo(f"[{event.index}/{event.total}] done", err=True)
+        elif isinstance(event, RunFinished):
+            return event.result
+    raise RuntimeError("the run ended without a result")
+
+
+def _follow_bar(events: Iterable[Event]) -> RunResult:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("conformance", total=None)
+        for event in events:
+            if isinstance(event, RunStarted):
+                progress.update(task, total=event.total, description=f"seed {event.seed}")
+            elif isinstance(event, ItemFinished):
+                progress.update(task, completed=event.index)
+            elif isinstance(event, RunFinished):
+                return event.result
+    raise RuntimeError("the run ended without a result")
+
+
+def report_folder(report_dir: Path | None) -> Path:
+    """The folder given, or a new ``reports/<timestamp>/`` with ``reports/latest`` pointing at it."""
+    if report_dir is not None:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        return report_dir
+    root = Path("reports")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder, n = root / stamp, 1
+    while folder.exists():
+        n += 1
+        folder = root / f"{stamp}-{n}"
+    folder.mkdir(parents=True)
+    latest = root / "latest"
+    try:
+        if latest.is_symlink() or latest.is_file():
+            latest.unlink()
+        if not latest.exists():
+            latest.symlink_to(folder.name, target_is_directory=True)
+    except OSError:
+        pass  # a filesystem without symlinks: the timestamped folder is still there
+    return folder
+
+
+def print_outcome(result: RunResult, folder: Path, written: list[Path]) -> None:
+    c = result.counts
+    verdict = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}[result.verdict]
+    click.echo(
+        result.redact(
+            f"{verdict}: {c['cases_passed']}/{c['cases']} cases passed, {c['new_failures']} new failure(s), "
+            f"{c['baselined']} accepted by the baseline, {c['cases_error']} could not be judged; "
+            f"seed {result.seed}; exit {result.exit_code}"
+        )
+    )
+    if result.reason:
+        click.echo(result.redact(f"Reason: {result.reason}"))
+    for check in result.checks:
+        new = [f for f in check.failures if not f.baselined]
+        if new:
+            first = new[0].message.split("\n")[0]
+            click.echo(
+                result.redact(
+                    f"  {check.status} {check.check.id} ({check.check.severity}) "
+                    f"on {len(new)} case(s), e.g. {new[0].case_id}: {first}"
+                )
+            )
+    if result.baseline is not None and result.baseline.fixed:
+        click.echo(
+            f"  {len(result.baseline.fixed)} baseline entr(y/ies) now pass: shrink {result.baseline.path}"
+        )
+    click.echo(f"Reports: {', '.join(str(p) for p in written)}")

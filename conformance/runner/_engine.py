@@ -1,0 +1,276 @@
+"""The run itself: plan the cases and scenarios, send them, judge each as it finishes, sum up.
+
+`run` is a plain generator of events for callers without an event loop;
+`arun` is the same as an async generator. Live runs send through
+`conformance.transport.Client`; replays send through a recording.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from conformance.checks import (
+    Check,
+    CheckFailure,
+    CheckSkipped,
+    NotApplicable,
+    Observation,
+    PlanContext,
+    RunFacts,
+    Scenario,
+    ScenarioOutcome,
+)
+from conformance.generation import Case
+from conformance.runner import profiles
+from conformance.runner._verdict import summarise
+from conformance.runner.config import RunConfig
+from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
+from conformance.runner.recording import Recorder
+from conformance.runner.results import CaseOutcome, CaseResult, CheckStatus, Failure
+from conformance.transport import Auth, Client, Exchange
+
+Item = Case | Scenario
+
+PROBE_BODY = {"prompt": "Hello", "max_tokens": 1}
+"""Sent once before a live run: an unreachable target or a refused token ends the run at once."""
+
+
+class Sender(Protocol):
+    """Where requests go: the live client or a recording."""
+
+    async def send(self, item_id: str, index: int, body: Any, auth: Auth) -> Exchange: ...
+
+
+class _LiveSender:
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    async def send(self, item_id: str, index: int, body: Any, auth: Auth) -> Exchange:
+        return await self.client.send(body, auth=auth)
+
+
+def run(config: RunConfig) -> Iterator[Event]:
+    """Run the suite against ``config``'s target, yielding events; the last is `RunFinished`.
+
+    >>> for event in run(RunConfig(base_url="http://127.0.0.1:8787/client/v4", account_id="X")):
+    ...     if isinstance(event, RunFinished):
+    ...         print(event.result.verdict)          # doctest: +SKIP
+    pass
+    """
+    return _drive(arun(config))
+
+
+def _drive(events: AsyncIterator[Event]) -> Iterator[Event]:
+    loop = asyncio.new_event_loop()
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(anext(events))
+            except StopAsyncIteration:
+                break
+    finally:
+        loop.run_until_complete(events.aclose())  # type: ignore[attr-defined]
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+async def arun(config: RunConfig) -> AsyncIterator[Event]:
+    """`run` as an async generator, for callers that already have an event loop."""
+    facts = RunFacts(has_token=config.token is not None)
+    checks = config.selected_checks()
+    items, skipped = plan(config, checks, facts)
+    async with Client(
+        config.base_url,
+        config.account_id,
+        model=config.model,
+        token=config.token,
+        settings=config.transport_settings(),
+    ) as client:
+        async for event in execute(config, checks, items, skipped, _LiveSender(client), facts, probe=client):
+            yield event
+
+
+def plan(config: RunConfig, checks: Sequence[Check], facts: RunFacts) -> tuple[list[Item], dict[str, str]]:
+    """The cases and scenarios to send, and the scenario checks skipped with their reasons."""
+    items: list[Item] = list(config.cases if config.cases is not None else profiles.cases_for(config))
+    skipped: dict[str, str] = {}
+    context = PlanContext(
+        seed=config.run_seed, count=profiles.scenario_count(config.profile), has_token=facts.has_token
+    )
+    for item in checks:
+        if item.plan is None:
+            continue
+        try:
+            items.extend(replace(s, check=item.id) for s in item.plan(context))
+        except CheckSkipped as exc:
+            skipped[item.id] = exc.reason
+    return items, skipped
+
+
+async def execute(
+    config: RunConfig,
+    checks: Sequence[Check],
+    items: Sequence[Item],
+    skipped: dict[str, str],
+    sender: Sender,
+    facts: RunFacts,
+    *,
+    probe: Client | None = None,
+) -> AsyncIterator[Event]:
+    """Send every item through ``sender``, judge it, and finish with the run's result."""
+    started_at, started = _now(), time.perf_counter()
+    yield RunStarted(config, len(items), config.run_seed)
+    owner = _scenario_owners(checks, items)
+    recorder = Recorder.open(config, facts) if config.record is not None else None
+    results: list[CaseResult | None] = [None] * len(items)
+    extra_requests = 0
+    reason: str | None = None
+    try:
+        if probe is not None:
+            extra_requests = 1
+            reason = _untestable_from_probe(await probe.send(PROBE_BODY), facts)
+        if reason is None:
+            pending = {
+                asyncio.ensure_future(_send_and_judge(i, item, checks, owner, sender, facts)): i
+                for i, item in enumerate(items)
+            }
+            done_count = 0
+            for next_done in asyncio.as_completed(list(pending)):
+                index, result = await next_done
+                results[index] = result
+                done_count += 1
+                if recorder is not None:
+                    recorder.add(result.item, result.exchanges)
+                yield ItemFinished(done_count, len(items), result)
+    finally:
+        if recorder is not None:
+            recorder.close()
+    finished = [r for r in results if r is not None]
+    if reason is None:
+        reason = _untestable_from_results(finished, facts)
+    yield RunFinished(
+        summarise(
+            config,
+            checks,
+            finished,
+            skipped,
+            facts,
+            reason=reason,
+            extra_requests=extra_requests,
+            started_at=started_at,
+            finished_at=_now(),
+            duration_s=time.perf_counter() - started,
+        )
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _scenario_owners(checks: Sequence[Check], items: Sequence[Item]) -> dict[str, Check]:
+    """Which selected check judges each scenario."""
+    by_id = {c.id: c for c in checks}
+    return {i.id: by_id[i.check] for i in items if isinstance(i, Scenario) and i.check in by_id}
+
+
+async def _send_and_judge(
+    index: int, item: Item, checks: Sequence[Check], owner: dict[str, Check], sender: Sender, facts: RunFacts
+) -> tuple[int, CaseResult]:
+    if isinstance(item, Scenario):
+        exchanges = []
+        for number, request in enumerate(item.requests):
+            exchanges.append(await sender.send(item.id, number, request.body, request.auth))
+        check = owner.get(item.id)
+        return index, judge_scenario(item, tuple(exchanges), check, facts)
+    exchange = await sender.send(item.id, 0, item.body, "token")
+    return index, judge_case(item, exchange, [c for c in checks if not c.is_scenario], facts)
+
+
+def judge_case(case: Case, exchange: Exchange, checks: Sequence[Check], facts: RunFacts) -> CaseResult:
+    """Every exchange check on one case's exchange."""
+    if exchange.error is not None and exchange.status is None:
+        return CaseResult(case, "error", {}, (), (exchange,), error=exchange.error)
+    if exchange.status == 429 and exchange.retries:
+        error = f"rate limited: still 429 after {exchange.retries} retries"
+        return CaseResult(case, "error", {}, (), (exchange,), error=error)
+    observation = Observation(case, exchange, facts)
+    statuses: dict[str, CheckStatus] = {}
+    failures: list[Failure] = []
+    for check in checks:
+        status, failure = _apply(check, observation, case.id)
+        if status is not None:
+            statuses[check.id] = status
+        if failure is not None:
+            failures.append(failure)
+    return CaseResult(case, _outcome(statuses), statuses, tuple(failures), (exchange,))
+
+
+def judge_scenario(
+    scenario: Scenario, exchanges: tuple[Exchange, ...], check: Check | None, facts: RunFacts
+) -> CaseResult:
+    """A scenario's own check on its exchanges."""
+    if check is None:
+        return CaseResult(
+            scenario, "error", {}, (), exchanges, error="no selected check judges this scenario"
+        )
+    if all(e.status is None for e in exchanges):
+        return CaseResult(scenario, "error", {}, (), exchanges, error=exchanges[0].error)
+    status, failure = _apply(check, ScenarioOutcome(scenario, exchanges, facts), scenario.id)
+    statuses: dict[str, CheckStatus] = {check.id: status} if status is not None else {}
+    failures = (failure,) if failure is not None else ()
+    return CaseResult(scenario, _outcome(statuses), statuses, failures, exchanges)
+
+
+def _apply(check: Check, subject: Any, case_id: str) -> tuple[CheckStatus | None, Failure | None]:
+    try:
+        check(subject)
+    except NotApplicable:
+        return None, None
+    except CheckSkipped:
+        return "skipped", None
+    except CheckFailure as exc:
+        return "failed", Failure(check.id, case_id, str(exc), check.severity)
+    except Exception as exc:  # a check's own bug must not end the run
+        message = f"Received: the check raised {type(exc).__name__}: {exc}\nExpected: the check to finish"
+        return "error", Failure(check.id, case_id, message, check.severity)
+    return "passed", None
+
+
+def _outcome(statuses: dict[str, CheckStatus]) -> CaseOutcome:
+    values = set(statuses.values())
+    if "error" in values:
+        return "error"
+    return "failed" if "failed" in values else "passed"
+
+
+def _untestable_from_probe(exchange: Exchange, facts: RunFacts) -> str | None:
+    if exchange.status is None:
+        return f"the target is unreachable: {exchange.error} (POST {exchange.url})"
+    if exchange.status in (401, 403):
+        if facts.has_token:
+            return (
+                f"the target refused the token with {exchange.status}: every request would fail auth; "
+                "check the token and the account id"
+            )
+        return (
+            f"the target requires a token (it answered {exchange.status}): set CLOUDFLARE_API_TOKEN "
+            "or name the variable with --token-env"
+        )
+    return None
+
+
+def _untestable_from_results(results: Sequence[CaseResult], facts: RunFacts) -> str | None:
+    exchanges = [e for r in results if "auth_enforced" not in r.checks for e in r.exchanges]
+    if not exchanges:
+        return None
+    if all(e.status is None for e in exchanges):
+        return f"the target is unreachable: every request failed ({exchanges[0].error})"
+    if all(e.status in (401, 403) for e in exchanges):
+        return f"every request failed auth ({exchanges[0].status})"
+    return None

@@ -1,0 +1,173 @@
+"""Sums judged cases into check results, applies the baseline, and decides the verdict."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from conformance.checks import Check, RunFacts
+from conformance.runner.baseline import load_baseline, save_baseline
+from conformance.runner.config import RunConfig
+from conformance.runner.results import (
+    EXIT_FAIL,
+    EXIT_PASS,
+    EXIT_UNTESTABLE,
+    BaselineReport,
+    CaseResult,
+    CheckResult,
+    CheckStatus,
+    Failure,
+    RunResult,
+    Verdict,
+)
+
+
+def summarise(
+    config: RunConfig,
+    checks: Sequence[Check],
+    results: Sequence[CaseResult],
+    skipped: dict[str, str],
+    facts: RunFacts,
+    *,
+    reason: str | None,
+    extra_requests: int,
+    started_at: str,
+    finished_at: str,
+    duration_s: float,
+) -> RunResult:
+    results = sorted(results, key=lambda r: r.id)
+    accepted = load_baseline(config.baseline) if config.baseline and not config.update_baseline else set()
+    if config.update_baseline and config.baseline is not None and config.baseline.is_file():
+        previous = load_baseline(config.baseline)
+    else:
+        previous = accepted
+    secrets = (config.token,) if config.token else ()
+
+    cases = tuple(_mark_baselined(r, accepted) for r in results)
+    check_results = tuple(_check_result(c, cases, skipped.get(c.id)) for c in checks)
+    failures = [f for c in check_results for f in c.failures]
+
+    baseline: BaselineReport | None = None
+    if config.baseline is not None:
+        current = {(f.check_id, f.case_id) for f in failures}
+        judged = {(check_id, r.id) for r in cases for check_id in r.checks}
+        fixed = tuple(sorted(k for k in previous - current if k in judged))
+        if config.update_baseline:
+            save_baseline(config.baseline, failures, redact=_redactor(secrets))
+            accepted = current
+            cases = tuple(_mark_baselined(r, accepted) for r in cases)
+            check_results = tuple(_check_result(c, cases, skipped.get(c.id)) for c in checks)
+            failures = [f for c in check_results for f in c.failures]
+        baseline = BaselineReport(
+            str(config.baseline), tuple(sorted(accepted)), fixed, config.update_baseline
+        )
+
+    verdict: Verdict
+    if reason is not None:
+        verdict, exit_code = "error", EXIT_UNTESTABLE
+    else:
+        blocking = [f for f in failures if not f.baselined and (f.severity == "must" or config.strict)]
+        verdict, exit_code = ("fail", EXIT_FAIL) if blocking else ("pass", EXIT_PASS)
+
+    exchanges = [e for r in cases for e in r.exchanges]
+    statuses = [c.status for c in check_results]
+    new = [f for f in failures if not f.baselined]
+    counts = {
+        "cases": len(cases),
+        "requests": len(exchanges) + extra_requests + sum(e.retries for e in exchanges),
+        "retries": sum(e.retries for e in exchanges),
+        "cases_passed": sum(r.outcome == "passed" for r in cases),
+        "cases_failed": sum(r.outcome == "failed" for r in cases),
+        "cases_error": sum(r.outcome == "error" for r in cases),
+        "checks_passed": statuses.count("passed"),
+        "checks_failed": statuses.count("failed"),
+        "checks_skipped": statuses.count("skipped"),
+        "checks_error": statuses.count("error"),
+        "failures": len(failures),
+        "new_failures": len(new),
+        "baselined": len(failures) - len(new),
+        "fixed": len(baseline.fixed) if baseline else 0,
+    }
+    return RunResult(
+        verdict=verdict,
+        exit_code=exit_code,
+        reason=reason,
+        target=_target(config),
+        profile=config.profile,
+        seed=config.run_seed,
+        strict=config.strict,
+        started_at=started_at,
+        finished_at=finished_at,
+        duration_s=round(duration_s, 3),
+        counts=counts,
+        checks=check_results,
+        cases=cases,
+        baseline=baseline,
+        secrets=secrets,
+    )
+
+
+def _redactor(secrets: tuple[str, ...]) -> Callable[[str], str]:
+    def redact(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, "[REDACTED]")
+        return text
+
+    return redact
+
+
+def _target(config: RunConfig) -> dict[str, Any]:
+    return {
+        "base_url": config.base_url,
+        "account_id": config.account_id,
+        "model": config.model,
+        "embedded": config.embedded,
+        "auth": "bearer" if config.token else "none",
+    }
+
+
+def _mark_baselined(result: CaseResult, accepted: set[tuple[str, str]]) -> CaseResult:
+    failures = tuple(replace(f, baselined=(f.check_id, f.case_id) in accepted) for f in result.failures)
+    return replace(result, failures=failures)
+
+
+def _check_result(check: Check, cases: Sequence[CaseResult], skip_reason: str | None) -> CheckResult:
+    failures: list[Failure] = []
+    checked = 0
+    errored = False
+    skips = 0
+    for result in cases:
+        status = result.checks.get(check.id)
+        if status is None:
+            continue
+        if status == "skipped":
+            skips += 1
+            continue
+        checked += 1
+        errored = errored or status == "error"
+        failures.extend(f for f in result.failures if f.check_id == check.id)
+    overall: CheckStatus
+    if errored:
+        overall = "error"
+    elif failures:
+        overall = "failed"
+    elif checked:
+        overall = "passed"
+    else:
+        overall = "skipped"
+        if skip_reason is None:
+            skip_reason = (
+                "no case in this run was one it applies to" if not skips else "skipped on every case"
+            )
+    return CheckResult(
+        check, overall, checked, tuple(failures), skip_reason if overall == "skipped" else None
+    )
+
+
+def toolkit_version() -> str:
+    try:
+        return importlib.metadata.version("workers-ai-conformance")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"

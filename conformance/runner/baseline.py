@@ -1,0 +1,54 @@
+"""Baselines: accepted failures, by check and case id, that do not fail a run.
+
+A baseline file is JSON::
+
+    {"format": "workers-ai-conformance/baseline", "format_version": 1,
+     "accepted": [{"check": "usage_consistent", "case_id": "valid/3fa2...", "message": "Received: ..."}]}
+
+Failures it lists are reported but accepted; new failures fail the run;
+entries that no longer fail are reported as fixed so the file can shrink.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from conformance.errors import UsageError
+from conformance.runner.results import Failure
+
+FORMAT = "workers-ai-conformance/baseline"
+Key = tuple[str, str]  # (check id, case id)
+
+
+def load_baseline(path: Path) -> set[Key]:
+    """The accepted (check, case id) pairs of a baseline file; a malformed file is a usage error."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        entries = document["accepted"]
+        return {(str(e["check"]), str(e["case_id"])) for e in entries}
+    except FileNotFoundError:
+        raise UsageError(
+            f"--baseline={str(path)!r} does not exist; create it with --update-baseline"
+        ) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(
+            f"--baseline={str(path)!r} is not a baseline file ({type(exc).__name__}: {exc}); "
+            "regenerate it with --update-baseline"
+        ) from None
+
+
+def save_baseline(path: Path, failures: list[Failure], redact: Callable[[str], str] | None = None) -> None:
+    """Write every failure as accepted, sorted, with the first line of its message for readers."""
+    accepted = sorted({(f.check_id, f.case_id): f.message.split("\n")[0] for f in failures}.items())
+    document = {
+        "format": FORMAT,
+        "format_version": 1,
+        "accepted": [{"check": c, "case_id": i, "message": m} for (c, i), m in accepted],
+    }
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if redact is not None:
+        text = redact(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

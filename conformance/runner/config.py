@@ -1,0 +1,96 @@
+"""The run's configuration: one frozen, validated value built by the CLI or by a library user.
+
+Every bad value is a `UsageError` naming the option and the value::
+
+    >>> RunConfig(base_url="http://127.0.0.1:8787/client/v4", account_id="X", profile="fast")
+    Traceback (most recent call last):
+    ...
+    conformance.errors.UsageError: --profile='fast' is not one of smoke, standard, full
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from conformance.checks import Check, CheckRegistry, registry
+from conformance.contract import MODEL
+from conformance.errors import UsageError
+from conformance.generation import Case
+from conformance.transport import TransportSettings
+
+PROFILES = ("smoke", "standard", "full")
+SEED_LIMIT = 2**63 - 1
+MAX_CONCURRENCY = 256
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one run needs. ``seed`` is drawn when left out, so a run always has one to print.
+
+    ``cases`` replaces the profile's catalogue (tests and library users who
+    bring their own cases); ``registry`` replaces the default check registry.
+    """
+
+    base_url: str
+    account_id: str
+    model: str = MODEL
+    token: str | None = field(default=None, repr=False)
+    profile: str = "standard"
+    seed: int | None = None
+    concurrency: int = 4
+    checks: tuple[str, ...] = ()
+    exclude_checks: tuple[str, ...] = ()
+    strict: bool = False
+    baseline: Path | None = None
+    update_baseline: bool = False
+    record: Path | None = None
+    embedded: bool = False
+    cases: tuple[Case, ...] | None = field(default=None, repr=False)
+    transport: TransportSettings | None = None
+    registry: CheckRegistry = field(default=registry, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise UsageError(f"--base-url={self.base_url!r} is not an http:// or https:// URL")
+        if not self.account_id or "/" in self.account_id:
+            raise UsageError(
+                f"--account-id={self.account_id!r} is not an account id: pass --account-id "
+                "or set CLOUDFLARE_ACCOUNT_ID"
+            )
+        if not self.model:
+            raise UsageError("--model='' is empty")
+        if self.profile not in PROFILES:
+            raise UsageError(f"--profile={self.profile!r} is not one of {', '.join(PROFILES)}")
+        if self.seed is None:
+            object.__setattr__(self, "seed", secrets.randbelow(2**31))
+        elif isinstance(self.seed, bool) or not 0 <= self.seed <= SEED_LIMIT:
+            raise UsageError(f"--seed={self.seed!r} is not an integer between 0 and {SEED_LIMIT}")
+        if isinstance(self.concurrency, bool) or not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            raise UsageError(f"--concurrency={self.concurrency!r} is not between 1 and {MAX_CONCURRENCY}")
+        if self.update_baseline and self.baseline is None:
+            raise UsageError("--update-baseline needs --baseline FILE to say which file to write")
+        if self.baseline is not None and not self.update_baseline and not self.baseline.is_file():
+            raise UsageError(
+                f"--baseline={str(self.baseline)!r} does not exist; create it with --update-baseline"
+            )
+        if self.token is not None and not self.token.strip():
+            object.__setattr__(self, "token", None)
+        self.selected_checks()  # unknown check names are usage errors now, not mid-run
+
+    @property
+    def run_seed(self) -> int:
+        """The seed, always set after construction."""
+        assert self.seed is not None
+        return self.seed
+
+    def selected_checks(self) -> list[Check]:
+        """The checks this run judges with, in registration order."""
+        return self.registry.select(self.checks, self.exclude_checks)
+
+    def transport_settings(self) -> TransportSettings:
+        settings = self.transport or TransportSettings()
+        if settings.concurrency != self.concurrency:
+            settings = replace(settings, concurrency=self.concurrency)
+        return settings

@@ -1,0 +1,205 @@
+"""Recordings: every exchange of a run, redacted, as JSON lines that `replay` re-judges offline.
+
+The first line is a header (target, seed, profile, whether the run had a
+token); each further line is one case or scenario with its exchanges::
+
+    {"format": "workers-ai-conformance/recording", "format_version": 1, "target": {...}, ...}
+    {"item": {"type": "case", "id": "boundary/seed-max", ...}, "exchanges": [{...}]}
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from conformance.checks import RunFacts, Scenario, ScenarioRequest
+from conformance.errors import UsageError
+from conformance.generation import Case, CaseKind, Outcome
+from conformance.runner.config import RunConfig
+from conformance.transport import Exchange, StreamFacts, Timing
+
+FORMAT = "workers-ai-conformance/recording"
+
+
+class Recorder:
+    """Appends items to a recording as they finish; the token is scrubbed from every line."""
+
+    def __init__(self, stream: IO[str], secrets: tuple[str, ...]) -> None:
+        self._stream = stream
+        self._secrets = secrets
+
+    @classmethod
+    def open(cls, config: RunConfig, facts: RunFacts) -> Recorder:
+        assert config.record is not None
+        config.record.parent.mkdir(parents=True, exist_ok=True)
+        recorder = cls(config.record.open("w", encoding="utf-8"), (config.token,) if config.token else ())
+        recorder._write(
+            {
+                "format": FORMAT,
+                "format_version": 1,
+                "target": {
+                    "base_url": config.base_url,
+                    "account_id": config.account_id,
+                    "model": config.model,
+                },
+                "profile": config.profile,
+                "seed": config.run_seed,
+                "has_token": facts.has_token,
+            }
+        )
+        return recorder
+
+    def _write(self, document: dict[str, Any]) -> None:
+        line = json.dumps(document, ensure_ascii=False)
+        for secret in self._secrets:
+            line = line.replace(secret, "[REDACTED]")
+        self._stream.write(line + "\n")
+
+    def add(self, item: Case | Scenario, exchanges: tuple[Exchange, ...]) -> None:
+        self._write({"item": item_to_json(item), "exchanges": [exchange_to_json(e) for e in exchanges]})
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A loaded recording: its header and each item with its exchanges."""
+
+    header: dict[str, Any]
+    items: list[tuple[Case | Scenario, tuple[Exchange, ...]]]
+
+
+def load_recording(path: Path) -> Recording:
+    """Read a recording; anything but a recording is a usage error naming the file."""
+    try:
+        # Split on LF only: JSON text may hold U+2028 and friends, which str.splitlines splits on.
+        lines = path.read_bytes().decode("utf-8").split("\n")
+        header = json.loads(lines[0])
+        if header.get("format") != FORMAT:
+            raise ValueError(f"format is {header.get('format')!r}, not {FORMAT!r}")
+        items = []
+        for line in lines[1:]:
+            if line.strip():
+                entry = json.loads(line)
+                exchanges = tuple(exchange_from_json(e) for e in entry["exchanges"])
+                items.append((item_from_json(entry["item"]), exchanges))
+    except FileNotFoundError:
+        raise UsageError(f"RECORDING={str(path)!r} does not exist") from None
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise UsageError(f"RECORDING={str(path)!r} is not a recording ({exc})") from None
+    return Recording(header, items)
+
+
+def item_to_json(item: Case | Scenario) -> dict[str, Any]:
+    if isinstance(item, Scenario):
+        return {
+            "type": "scenario",
+            "id": item.id,
+            "label": item.label,
+            "check": item.check,
+            "requests": [{"body": r.body, "auth": r.auth} for r in item.requests],
+        }
+    return {
+        "type": "case",
+        "id": item.id,
+        "kind": str(item.kind),
+        "label": item.label,
+        "body": item.body,
+        "expect": str(item.expect),
+        "violates": list(item.violates) if item.violates else None,
+        "tags": list(item.tags),
+    }
+
+
+def item_from_json(data: dict[str, Any]) -> Case | Scenario:
+    if data["type"] == "scenario":
+        requests = tuple(ScenarioRequest(r["body"], r["auth"]) for r in data["requests"])
+        return Scenario(data["id"], data["label"], requests, data.get("check", ""))
+    violates = tuple(data["violates"]) if data.get("violates") else None
+    return Case(
+        data["id"],
+        CaseKind(data["kind"]),
+        data["label"],
+        data["body"],
+        Outcome(data["expect"]),
+        violates,
+        tuple(data.get("tags", ())),
+    )
+
+
+def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
+    try:
+        body: dict[str, Any] = {"body_text": exchange.body.decode("utf-8")}
+    except UnicodeDecodeError:
+        body = {"body_b64": base64.b64encode(exchange.body).decode("ascii")}
+    stream = exchange.stream
+    return {
+        "method": exchange.method,
+        "url": exchange.url,
+        "request_headers": exchange.request_headers,
+        "request_body": exchange.request_body,
+        "status": exchange.status,
+        "headers": exchange.headers,
+        **body,
+        "body_truncated": exchange.body_truncated,
+        "stream": None
+        if stream is None
+        else {
+            "events": list(stream.events),
+            "bytes": stream.bytes,
+            "done": stream.done,
+            "after_done": stream.after_done,
+            "broke_at": stream.broke_at,
+            "first_event_s": stream.first_event_s,
+            "partial_event": stream.partial_event,
+        },
+        "error": exchange.error,
+        "retries": exchange.retries,
+        "retry_waits": list(exchange.retry_waits),
+        "timing": {
+            "total_s": exchange.timing.total_s,
+            "ttfb_s": exchange.timing.ttfb_s,
+            "ttfe_s": exchange.timing.ttfe_s,
+        },
+    }
+
+
+def exchange_from_json(data: dict[str, Any]) -> Exchange:
+    if "body_b64" in data:
+        body = base64.b64decode(data["body_b64"])
+    else:
+        body = data.get("body_text", "").encode("utf-8")
+    s = data.get("stream")
+    stream = (
+        None
+        if s is None
+        else StreamFacts(
+            tuple(s["events"]),
+            s["bytes"],
+            s["done"],
+            s["after_done"],
+            s["broke_at"],
+            s["first_event_s"],
+            s.get("partial_event", False),
+        )
+    )
+    t = data["timing"]
+    return Exchange(
+        data["method"],
+        data["url"],
+        dict(data["request_headers"]),
+        data["request_body"],
+        data["status"],
+        dict(data["headers"]),
+        body,
+        data["body_truncated"],
+        stream,
+        data["error"],
+        data["retries"],
+        tuple(data.get("retry_waits", ())),
+        Timing(t["total_s"], t["ttfb_s"], t["ttfe_s"]),
+    )

@@ -1,0 +1,78 @@
+"""Replay: re-judge a recording offline with the current checks, no network needed.
+
+>>> for event in replay(Path("capture.jsonl")):   # doctest: +SKIP
+...     ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance.checks import CheckRegistry, CheckSkipped, PlanContext, RunFacts, registry
+from conformance.runner._engine import _drive, execute
+from conformance.runner.config import RunConfig
+from conformance.runner.events import Event
+from conformance.runner.recording import Recording, load_recording
+from conformance.transport import Auth, Exchange
+
+
+class _RecordedSender:
+    def __init__(self, recording: Recording) -> None:
+        self._exchanges = {
+            (item.id, index): exchange
+            for item, exchanges in recording.items
+            for index, exchange in enumerate(exchanges)
+        }
+
+    async def send(self, item_id: str, index: int, body: Any, auth: Auth) -> Exchange:
+        return self._exchanges[(item_id, index)]
+
+
+def replay(
+    path: Path,
+    *,
+    checks: Sequence[str] = (),
+    exclude_checks: Sequence[str] = (),
+    strict: bool = False,
+    baseline: Path | None = None,
+    update_baseline: bool = False,
+    registry: CheckRegistry = registry,
+) -> Iterator[Event]:
+    """Re-judge every exchange of the recording at ``path``; yields the same events as `run`."""
+    recording = load_recording(path)
+    header = recording.header
+    target = header["target"]
+    config = RunConfig(
+        base_url=target["base_url"],
+        account_id=target["account_id"],
+        model=target["model"],
+        profile=header["profile"],
+        seed=header["seed"],
+        checks=tuple(checks),
+        exclude_checks=tuple(exclude_checks),
+        strict=strict,
+        baseline=baseline,
+        update_baseline=update_baseline,
+        cases=(),
+        registry=registry,
+    )
+    return _drive(_replay(config, recording, RunFacts(has_token=bool(header.get("has_token")))))
+
+
+async def _replay(config: RunConfig, recording: Recording, facts: RunFacts) -> AsyncIterator[Event]:
+    selected = config.selected_checks()
+    selected_ids = {c.id for c in selected}
+    items = [item for item, _ in recording.items if getattr(item, "check", "") in ("", *selected_ids)]
+    skipped: dict[str, str] = {}
+    context = PlanContext(seed=config.run_seed, has_token=facts.has_token)
+    for check in selected:
+        if check.plan is not None and not any(getattr(i, "check", "") == check.id for i in items):
+            try:
+                check.plan(context)
+                skipped[check.id] = "the recording holds no scenario for this check"
+            except CheckSkipped as exc:  # the live run skipped it for this reason too
+                skipped[check.id] = exc.reason
+    async for event in execute(config, selected, items, skipped, _RecordedSender(recording), facts):
+        yield event

@@ -1,0 +1,260 @@
+"""The HTTP client: sends run requests, reads streams incrementally, turns failures into exchanges.
+
+Everything that can go wrong on the wire (refused connections, timeouts, a
+stream that never ends) comes back as an `Exchange` with ``error`` or
+``stream.broke_at`` set, never as an exception: the runner judges what it got.
+
+    >>> async def demo() -> None:
+    ...     async with Client("http://127.0.0.1:8787/client/v4", "X", token="t") as client:
+    ...         exchange = await client.send({"prompt": "Hello"})
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import secrets
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import httpx
+
+from conformance.contract import MODEL, run_path
+from conformance.transport.exchange import DONE, REDACTED, Exchange, StreamFacts, Timing
+from conformance.transport.sse import SSEDecoder
+
+Auth = Literal["token", "none", "wrong"]
+"""How a request authenticates: with the run's token, with none, or with a made-up wrong one."""
+
+MiB = 1024 * 1024
+_KEPT_STREAM_BYTES = 64 * 1024  # raw head of a stream kept for the report
+_RETRY_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    """Limits of the client. Every one is bounded so that a misbehaving server ends as a result."""
+
+    concurrency: int = 4
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 120.0
+    max_retries: int = 2
+    max_retry_wait_s: float = 30.0
+    max_body_bytes: int = 8 * MiB
+    max_stream_events: int = 10_000
+    max_stream_s: float = 300.0
+
+
+class Client:
+    """An async client for ``POST {base}/accounts/{account}/ai/run/{model}``.
+
+    Use as an async context manager; ``send`` may be called concurrently, the
+    client keeps at most ``settings.concurrency`` requests in flight.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        account_id: str,
+        *,
+        model: str = MODEL,
+        token: str | None = None,
+        settings: TransportSettings | None = None,
+    ) -> None:
+        self.url = base_url.rstrip("/") + run_path(account_id, model)
+        self._token = token
+        self._wrong_token = "conformance-wrong-" + secrets.token_hex(16)
+        self.settings = settings or TransportSettings()
+        self._slots = asyncio.Semaphore(self.settings.concurrency)
+        self._http: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Client:
+        s = self.settings
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s),
+            limits=httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def _headers(self, auth: Auth) -> tuple[dict[str, str], dict[str, str]]:
+        """The headers to send and the same headers as they may be recorded."""
+        sent = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+        shown = dict(sent)
+        secret = {"token": self._token, "wrong": self._wrong_token, "none": None}[auth]
+        if secret is not None:
+            sent["authorization"] = f"Bearer {secret}"
+            shown["authorization"] = f"Bearer {REDACTED}"
+        return sent, shown
+
+    async def send(self, body: Any, *, auth: Auth = "token") -> Exchange:
+        """Send one run request, retrying 429 and 503 within bounds, and return what happened."""
+        if self._http is None:
+            raise RuntimeError("Client.send() outside 'async with Client(...)'")
+        sent, shown = self._headers(auth)
+        content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        wants_stream = isinstance(body, dict) and body.get("stream") is True
+        waits: list[float] = []
+        while True:
+            async with self._slots:
+                exchange = await self._attempt(content, sent, shown, body, wants_stream)
+            if exchange.status not in _RETRY_STATUSES or len(waits) >= self.settings.max_retries:
+                break
+            wait = _retry_after(exchange.headers.get("retry-after"), attempt=len(waits))
+            wait = min(wait, self.settings.max_retry_wait_s)
+            waits.append(wait)
+            await asyncio.sleep(wait)
+        return _with_retries(exchange, waits)
+
+    async def _attempt(
+        self, content: bytes, sent: dict[str, str], shown: dict[str, str], body: Any, wants_stream: bool
+    ) -> Exchange:
+        assert self._http is not None
+        base = {"method": "POST", "url": self.url, "request_headers": shown, "request_body": body}
+        started = time.perf_counter()
+        request = self._http.build_request("POST", self.url, content=content, headers=sent)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            return Exchange(**base, error=_describe(exc), timing=Timing(time.perf_counter() - started))
+        ttfb = time.perf_counter() - started
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        try:
+            if wants_stream and 200 <= response.status_code < 300:
+                raw, truncated, facts, ttfe = await self._read_stream(response, started)
+                return Exchange(
+                    **base,
+                    status=response.status_code,
+                    headers=headers,
+                    body=raw,
+                    body_truncated=truncated,
+                    stream=facts,
+                    timing=Timing(time.perf_counter() - started, ttfb, ttfe),
+                )
+            raw, truncated, error = await self._read_body(response)
+            return Exchange(
+                **base,
+                status=response.status_code,
+                headers=headers,
+                body=raw,
+                body_truncated=truncated,
+                error=error,
+                timing=Timing(time.perf_counter() - started, ttfb),
+            )
+        finally:
+            await response.aclose()
+
+    async def _read_body(self, response: httpx.Response) -> tuple[bytes, bool, str | None]:
+        cap = self.settings.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > cap:
+                    return b"".join(chunks)[:cap], True, None
+        except httpx.HTTPError as exc:
+            return b"".join(chunks), False, f"body cut short: {_describe(exc)}"
+        return b"".join(chunks), False, None
+
+    async def _read_stream(
+        self, response: httpx.Response, started: float
+    ) -> tuple[bytes, bool, StreamFacts, float | None]:
+        s = self.settings
+        decoder = SSEDecoder()
+        events: list[str] = []
+        kept = bytearray()
+        total = 0
+        broke_at: str | None = None
+        first_event: float | None = None
+        done = False
+        after_done = 0
+
+        def take(found: list[str]) -> bool:
+            nonlocal first_event, done, after_done
+            for data in found:
+                if first_event is None:
+                    first_event = time.perf_counter() - started
+                if done:
+                    after_done += 1
+                events.append(data)
+                if data == DONE:
+                    done = True
+                if len(events) >= s.max_stream_events:
+                    return False
+            return True
+
+        async def pump() -> None:
+            nonlocal total, broke_at
+            async for chunk in response.aiter_bytes():
+                total += len(chunk)
+                if len(kept) < _KEPT_STREAM_BYTES:
+                    kept.extend(chunk[: _KEPT_STREAM_BYTES - len(kept)])
+                if not take([e.data for e in decoder.feed(chunk)]):
+                    broke_at = f"event cap of {s.max_stream_events} events reached"
+                    return
+                if total > s.max_body_bytes:
+                    broke_at = f"byte cap of {_size(s.max_body_bytes)} reached"
+                    return
+            take([e.data for e in decoder.close()])
+
+        try:
+            async with asyncio.timeout(s.max_stream_s):
+                await pump()
+        except TimeoutError:
+            broke_at = f"time cap of {s.max_stream_s:g} s reached after {len(events)} events"
+        except httpx.HTTPError as exc:
+            broke_at = f"connection broke after {len(events)} events: {_describe(exc)}"
+        if broke_at is None and not done:
+            broke_at = "stream ended without data: [DONE]"
+        facts = StreamFacts(
+            events=tuple(events),
+            bytes=total,
+            done=done,
+            after_done=after_done,
+            broke_at=broke_at,
+            first_event_s=first_event,
+            partial_event=decoder.pending,
+        )
+        return bytes(kept), total > len(kept), facts, first_event
+
+
+def _size(count: int) -> str:
+    return f"{count / MiB:g} MiB" if count % MiB == 0 else f"{count} bytes"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__doc__ or ""
+    return f"{type(exc).__name__}: {text.strip().splitlines()[0] if text.strip() else ''}".rstrip(": ")
+
+
+def _retry_after(value: str | None, *, attempt: int) -> float:
+    """Seconds to wait: Retry-After as seconds or an HTTP date, else a short exponential backoff."""
+    if value:
+        value = value.strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (ValueError, TypeError):
+            when = None
+        if when is not None:
+            return max(0.0, float(when.timestamp()) - time.time())
+    return 0.5 * 2.0**attempt
+
+
+def _with_retries(exchange: Exchange, waits: list[float]) -> Exchange:
+    if not waits:
+        return exchange
+    return replace(exchange, retries=len(waits), retry_waits=tuple(waits))

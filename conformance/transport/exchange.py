@@ -1,0 +1,100 @@
+"""The exchange: one request and everything observed about its response, as plain frozen values.
+
+Checks judge exchanges; recordings store them; replay rebuilds them. Nothing
+here holds a live connection or a secret: request headers are redacted when
+the exchange is made.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+REDACTED = "[REDACTED]"
+"""What replaces a secret wherever one would be recorded."""
+
+DONE = "[DONE]"
+"""The data of the event that ends a stream."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds from sending the request: to the end, to the first body byte, to the first SSE event."""
+
+    total_s: float = 0.0
+    ttfb_s: float | None = None
+    ttfe_s: float | None = None
+
+
+@dataclass(frozen=True)
+class StreamFacts:
+    """What a streamed body looked like, kept within the stream caps.
+
+    ``events`` holds every event's data in order (``[DONE]`` and anything after
+    it included), bounded by the event cap. ``broke_at`` says where and why the
+    stream stopped early, or is None when it ended by itself.
+    """
+
+    events: tuple[str, ...] = ()
+    bytes: int = 0
+    done: bool = False
+    after_done: int = 0
+    broke_at: str | None = None
+    first_event_s: float | None = None
+    partial_event: bool = False
+
+    @property
+    def json_events(self) -> list[Any]:
+        """Events before ``[DONE]`` parsed as JSON; unparseable ones are skipped."""
+        parsed: list[Any] = []
+        for data in self.events:
+            if data == DONE:
+                break
+            try:
+                parsed.append(json.loads(data))
+            except ValueError:
+                continue
+        return parsed
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and its response (or the error that replaced one).
+
+    ``status`` is None when no response arrived; ``error`` then says why
+    (``"ConnectError: ..."``). ``body`` is the raw response body for a
+    non-streamed response, cut at the body cap (``body_truncated``); a streamed
+    response keeps its facts in ``stream`` instead.
+    """
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    body_truncated: bool = False
+    stream: StreamFacts | None = None
+    error: str | None = None
+    retries: int = 0
+    retry_waits: tuple[float, ...] = ()
+    timing: Timing = field(default_factory=Timing)
+
+    @property
+    def content_type(self) -> str | None:
+        """The media type of the response without parameters, lower-cased."""
+        value = self.headers.get("content-type")
+        if value is None:
+            return None
+        return value.split(";", 1)[0].strip().lower()
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (invalid bytes replaced)."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ValueError when it is not JSON."""
+        return json.loads(self.body)

@@ -1,0 +1,222 @@
+"""A fake Workers AI server on loopback, conformant by default, broken on demand by fault switches.
+
+Each fault breaks exactly one property, so a check can be shown to fail on
+it and only on it::
+
+    with fake_server(faults={"bad_result"}, token="t0k") as base_url:
+        ...
+
+Generated text is a deterministic function of the body (prompt, seed,
+temperature); one word is one token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from conformance.contract import DEFAULT_MAX_TOKENS, MODEL, request_validator, run_path
+
+FAULTS = frozenset(
+    {
+        "accept_invalid",  # 200 for schema-invalid bodies
+        "reject_valid",  # 400 for schema-valid bodies
+        "server_error",  # 500 for schema-valid bodies
+        "wrong_content_type",  # JSON sent as text/plain
+        "bad_success_envelope",  # success: "yes"
+        "bad_error_envelope",  # errors as an object
+        "bad_result",  # result.response is a number
+        "stream_bad_json",  # one event is not JSON
+        "stream_no_done",  # no data: [DONE]
+        "stream_after_done",  # an event after [DONE]
+        "stream_not_sse",  # streamed requests answered with JSON
+        "too_many_tokens",  # ignores max_tokens
+        "too_many_chars",  # ignores max_tokens and reports no usage
+        "bad_usage",  # total_tokens wrong
+        "no_auth",  # accepts any token or none
+        "nondeterministic",  # random text every time
+        "stream_mismatch",  # streamed text differs from non-streamed
+        "rate_limit_once",  # 429 with Retry-After: 0 on each body's first request
+        "refuse_all_auth",  # 401 for every request
+        "endless_stream",  # streams events forever, slowly
+        "echo_auth",  # puts the Authorization header it got into every response text
+    }
+)
+
+WORDS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "é€😀")
+
+
+class _State:
+    def __init__(self, faults: set[str], token: str | None, account: str, model: str) -> None:
+        unknown = set(faults) - FAULTS
+        assert not unknown, unknown
+        self.faults = faults
+        self.token = token
+        self.path = "/client/v4" + run_path(account, model)
+        self.seen: set[str] = set()
+        self.lock = threading.Lock()
+        self.requests = 0
+
+
+def _text(body: dict[str, Any], faults: set[str], streamed: bool) -> list[str]:
+    limit = body.get("max_tokens", DEFAULT_MAX_TOKENS)
+    limit = int(limit) if isinstance(limit, int | float) and not isinstance(limit, bool) else 8
+    limit = max(0, min(limit, 24))
+    if "too_many_tokens" in faults or "too_many_chars" in faults:
+        limit = limit + 5
+    key = json.dumps({k: body.get(k) for k in ("prompt", "messages", "seed", "temperature")}, sort_keys=True)
+    seed = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+    rng = random.Random(seed if "nondeterministic" not in faults else None)
+    words = [rng.choice(WORDS) + " " for _ in range(limit)]
+    if streamed and "stream_mismatch" in faults and words:
+        words[0] = "mismatch "
+    if "too_many_chars" in faults:
+        words = ["x" * 40 * max(1, limit)]
+    return words
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    state: _State
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _send(
+        self, status: int, payload: Any, content_type: str = "application/json", **headers: str
+    ) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, code: int, message: str, **headers: str) -> None:
+        faults = self.state.faults
+        errors: Any = [{"code": code, "message": message}]
+        if "bad_error_envelope" in faults:
+            errors = {"code": code, "message": message}
+        ctype = "text/plain" if "wrong_content_type" in faults else "application/json"
+        self._send(
+            status, {"errors": errors, "success": False, "result": {}, "messages": []}, ctype, **headers
+        )
+
+    def do_POST(self) -> None:
+        state = self.state
+        faults = state.faults
+        with state.lock:
+            state.requests += 1
+        raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path != state.path:
+            return self._error(404, 7003, "No route for that URI")
+        auth = self.headers.get("Authorization")
+        if "refuse_all_auth" in faults:
+            return self._error(401, 10000, "Authentication error")
+        if state.token is not None and "no_auth" not in faults and auth != f"Bearer {state.token}":
+            return self._error(401, 10000, "Authentication error")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self._error(400, 3003, "Bad request body")
+        if "rate_limit_once" in faults:
+            with state.lock:
+                first = raw not in state.seen
+                state.seen.add(raw)  # type: ignore[arg-type]
+            if first:
+                return self._error(429, 3040, "Capacity temporarily exceeded", Retry_After="0")
+        valid = request_validator().is_valid(body)
+        if not valid and "accept_invalid" not in faults:
+            return self._error(400, 5006, "AiError: Bad input")
+        if valid and "reject_valid" in faults:
+            return self._error(400, 5006, "AiError: Bad input")
+        if valid and "server_error" in faults:
+            return self._send(500, {"error": "boom"})
+        body = body if isinstance(body, dict) else {}
+        streamed = body.get("stream") is True
+        words = _text(body, faults, streamed)
+        usage = {"prompt_tokens": 3, "completion_tokens": len(words), "total_tokens": 3 + len(words)}
+        if "bad_usage" in faults:
+            usage["total_tokens"] += 1
+        if streamed and "stream_not_sse" not in faults:
+            return self._stream(words, usage)
+        result: dict[str, Any] = {"response": "".join(words)}
+        if "echo_auth" in faults:
+            result["response"] += f" (you sent {auth})"
+        if "too_many_chars" not in faults:
+            result["usage"] = usage
+        if "bad_result" in faults:
+            result["response"] = 5
+        envelope = {
+            "result": result,
+            "success": "yes" if "bad_success_envelope" in faults else True,
+            "errors": [],
+            "messages": [],
+        }
+        self._send(200, envelope, "text/plain" if "wrong_content_type" in faults else "application/json")
+
+    def _stream(self, words: list[str], usage: dict[str, int]) -> None:
+        faults = self.state.faults
+        self.send_response(200)
+        ctype = "application/json" if "wrong_content_type" in faults else "text/event-stream"
+        self.send_header("Content-Type", ctype)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if "endless_stream" in faults:
+            try:
+                while True:
+                    self.wfile.write(b'data: {"response":"more "}\n\n')
+                    self.wfile.flush()
+                    time.sleep(0.001)
+            except OSError:
+                return
+        events = [json.dumps({"response": w, "p": "abc"}) for w in words]
+        if "stream_bad_json" in faults:
+            events.insert(1, "{not json")
+        events.append(json.dumps({"response": "", "usage": usage}))
+        if "stream_no_done" not in faults:
+            events.append("[DONE]")
+        if "stream_after_done" in faults:
+            events.append(json.dumps({"response": "late"}))
+        # Mixed line endings and a comment, written in odd-sized pieces, as a picky server might.
+        raw = ": hello\r\n\r\n" + "".join(
+            f"data: {e}\r\n\r\n" if i % 2 else f"data:{e}\n\n" for i, e in enumerate(events)
+        )
+        data = raw.encode()
+        for start in range(0, len(data), 7):
+            self.wfile.write(data[start : start + 7])
+            self.wfile.flush()
+        self.close_connection = True
+
+
+@contextmanager
+def fake_server(
+    faults: set[str] | frozenset[str] = frozenset(),
+    *,
+    token: str | None = None,
+    account: str = "X",
+    model: str = MODEL,
+) -> Iterator[str]:
+    """Serve on 127.0.0.1 in a thread; yields the base URL ``http://127.0.0.1:PORT/client/v4``."""
+    state = _State(set(faults), token, account, model)
+    handler = type("Handler", (_Handler,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/client/v4"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

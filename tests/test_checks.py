@@ -1,0 +1,172 @@
+"""Every built-in check, both ways, against real HTTP servers on loopback.
+
+The conformant fake must pass every check; each fault switch breaks one
+property, and the check for it must fail with a message that says so.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fake_server import fake_server
+from samples import TOKEN, small_cases
+
+from conformance.checks import (
+    CheckFailure,
+    CheckRegistry,
+    Observation,
+    check,
+    registry,
+)
+from conformance.errors import UsageError
+from conformance.runner import RunConfig, RunFinished, RunResult, run
+
+
+def run_against(
+    faults: set[str], checks: tuple[str, ...] = (), *, token: str | None = TOKEN, **options: object
+) -> RunResult:
+    with fake_server(faults, token=token) as url:
+        config = RunConfig(
+            base_url=url,
+            account_id="X",
+            token=token,
+            seed=7,
+            cases=small_cases(),
+            profile="smoke",
+            checks=checks,
+            **options,
+        )  # type: ignore[arg-type]
+        events = list(run(config))
+    final = events[-1]
+    assert isinstance(final, RunFinished)
+    return final.result
+
+
+def status_of(result: RunResult, check_id: str) -> str:
+    return next(c.status for c in result.checks if c.check.id == check_id)
+
+
+def test_conformant_server_passes_every_check() -> None:
+    result = run_against(set())
+    assert {c.check.id: c.status for c in result.checks} == {c.id: "passed" for c in registry.all()}
+    assert result.verdict == "pass" and result.exit_code == 0
+
+
+BROKEN = [
+    (
+        "status_code_conformance",
+        "accept_invalid",
+        "Expected: 4xx for a body that violates maximum at /temperature",
+    ),
+    ("status_code_conformance", "reject_valid", "Received: 400"),
+    ("status_code_conformance", "server_error", "never a 5xx"),
+    ("content_type_conformance", "wrong_content_type", "Received: Content-Type 'text/plain'"),
+    ("success_envelope_conformance", "bad_success_envelope", "Where: /success"),
+    ("error_envelope_conformance", "bad_error_envelope", "Where: /errors"),
+    ("result_conformance", "bad_result", "Where: /result/response"),
+    ("stream_framing_conformance", "stream_bad_json", "not JSON"),
+    ("stream_framing_conformance", "stream_no_done", "stream ended without data: [DONE]"),
+    ("stream_framing_conformance", "stream_after_done", "after data: [DONE]"),
+    ("stream_framing_conformance", "stream_not_sse", "Expected: a stream ending with data: [DONE]"),
+    ("max_tokens_honoured", "too_many_tokens", "Received: usage.completion_tokens"),
+    ("max_tokens_honoured", "too_many_chars", "characters per token"),
+    ("usage_consistent", "bad_usage", "total_tokens equal to prompt_tokens + completion_tokens"),
+    ("auth_enforced", "no_auth", "Expected: 401 or 403"),
+    ("same_seed_same_text", "nondeterministic", "texts that differ"),
+    ("temperature_zero_deterministic", "nondeterministic", "texts that differ"),
+    ("stream_matches_non_stream", "stream_mismatch", "texts that differ"),
+]
+
+
+@pytest.mark.parametrize(("check_id", "fault", "words"), BROKEN, ids=[f"{c}-{f}" for c, f, _ in BROKEN])
+def test_each_check_fails_on_the_server_broken_its_way(check_id: str, fault: str, words: str) -> None:
+    result = run_against({fault}, (check_id,))
+    assert status_of(result, check_id) == "failed"
+    messages = [f.message for f in result.failures]
+    assert any(words in m for m in messages), messages
+    assert all(m.startswith("Received: ") and "\nExpected: " in m for m in messages)
+    severity = registry[check_id].severity
+    assert result.exit_code == (1 if severity == "must" else 0)
+
+
+def test_every_builtin_check_is_proven_broken_somewhere() -> None:
+    assert {c for c, _, _ in BROKEN} == {c.id for c in registry.all()}
+
+
+def test_auth_check_is_skipped_with_a_reason_without_a_token() -> None:
+    result = run_against(set(), token=None)
+    auth = next(c for c in result.checks if c.check.id == "auth_enforced")
+    assert auth.status == "skipped" and auth.skip_reason and "no token" in auth.skip_reason
+    assert result.exit_code == 0
+
+
+def test_should_failure_fails_the_run_only_when_strict() -> None:
+    assert run_against({"bad_usage"}, ("usage_consistent",)).exit_code == 0
+    assert run_against({"bad_usage"}, ("usage_consistent",), strict=True).exit_code == 1
+
+
+def test_user_checks_register_with_the_same_decorator_and_can_be_selected() -> None:
+    @check(id="response_under_10_words", severity="must", description="Short answers.", clause="ours")
+    def response_under_10_words(observation: Observation) -> None:
+        if len(observation.exchange.body) > 10:
+            raise CheckFailure(
+                received=f"{len(observation.exchange.body)} bytes", expected="at most 10 bytes"
+            )
+
+    try:
+        result = run_against(set(), ("response_under_10_words",))
+        assert [c.check.id for c in result.checks] == ["response_under_10_words"]
+        assert result.exit_code == 1
+    finally:
+        registry.unregister("response_under_10_words")
+
+
+def test_selecting_an_unknown_check_is_a_usage_error_naming_it() -> None:
+    with pytest.raises(UsageError, match="--check='nope' is not a registered check"):
+        registry.select(["nope"])
+    with pytest.raises(UsageError, match="--exclude-check='nope'"):
+        registry.select(exclude=["nope"])
+
+
+def test_exclude_removes_a_check() -> None:
+    ids = [c.id for c in registry.select(exclude=["auth_enforced"])]
+    assert "auth_enforced" not in ids and "status_code_conformance" in ids
+
+
+def test_a_crashing_check_is_an_error_not_a_crash() -> None:
+    own = CheckRegistry()
+
+    @check(id="crashes", severity="must", description="Crashes.", clause="ours", into=own)
+    def crashes(observation: Observation) -> None:
+        raise ZeroDivisionError("oops")
+
+    result = run_against(set(), registry=own)
+    assert status_of(result, "crashes") == "error"
+    assert "ZeroDivisionError" in result.failures[0].message
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("tags", "status", "passes"),
+    [
+        ((), 405, False),
+        (("prompt", "lora"), 405, True),
+        (("prompt", "large"), 413, True),
+        (("prompt", "large"), 400, True),
+        (("prompt", "large"), 404, False),
+        (("prompt", "lora"), 400, False),
+    ],
+)
+def test_documented_refusals_of_valid_bodies_are_accepted(
+    tags: tuple[str, ...], status: int, passes: bool
+) -> None:
+    from conformance.checks.exchanges import status_code_conformance
+    from conformance.generation import Case, CaseKind
+    from conformance.transport import Exchange
+
+    case = Case.build(CaseKind.BOUNDARY, "x", "x", {"prompt": "x"}, tags=tags)
+    observation = Observation(case, Exchange("POST", "http://x", {}, case.body, status=status))
+    if passes:
+        status_code_conformance(observation)
+    else:
+        with pytest.raises(CheckFailure, match=f"Received: {status}"):
+            status_code_conformance(observation)

@@ -1,0 +1,193 @@
+"""`conformance run` and `conformance replay` driven as a user would, against loopback servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fake_server import fake_server
+from samples import TOKEN
+
+from conformance.cli import main
+
+
+def conformance(*args: str, cwd: Path, token: str | None = TOKEN) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
+    env["CI"] = "1"
+    if token is not None:
+        env["CLOUDFLARE_API_TOKEN"] = token
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_conformant_server_passes_with_exit_0_and_reports_in_reports_latest(tmp_path: Path) -> None:
+    with fake_server(token=TOKEN) as url:
+        done = conformance(
+            "run", "--base-url", url, "--account-id", "X", "--profile", "smoke", "--seed", "5", cwd=tmp_path
+        )
+    assert done.returncode == 0, done.stderr
+    assert "seed 5" in done.stderr and done.stdout.startswith("PASS")
+    latest = tmp_path / "reports" / "latest"
+    assert latest.is_symlink()
+    results = json.loads((latest / "results.json").read_text())
+    assert results["verdict"] == "pass" and results["exit_code"] == 0 and results["seed"] == 5
+    assert results["profile"] == "smoke" and results["target"]["account_id"] == "X"
+    assert ET.parse(latest / "junit.xml").getroot().tag == "testsuites"
+    assert (latest / "summary.md").read_text().startswith("# Workers AI conformance: PASS")
+
+
+def test_a_broken_server_fails_with_exit_1_and_names_the_check(tmp_path: Path) -> None:
+    with fake_server({"bad_error_envelope"}, token=TOKEN) as url:
+        done = conformance(
+            "run",
+            "--base-url",
+            url,
+            "--account-id",
+            "X",
+            "--profile",
+            "smoke",
+            "--report-dir",
+            "out",
+            cwd=tmp_path,
+        )
+    assert done.returncode == 1, done.stderr
+    assert "error_envelope_conformance" in done.stdout
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    check = next(c for c in results["checks"] if c["id"] == "error_envelope_conformance")
+    assert results["verdict"] == "fail" and check["status"] == "failed" and check["failures"]
+    assert "error_envelope_conformance" in (tmp_path / "out" / "summary.md").read_text()
+    assert not (tmp_path / "reports").exists()
+
+
+def test_excluding_the_failing_check_passes(tmp_path: Path) -> None:
+    with fake_server({"bad_error_envelope"}, token=TOKEN) as url:
+        done = conformance(
+            "run",
+            "--base-url",
+            url,
+            "--account-id",
+            "X",
+            "--profile",
+            "smoke",
+            "--exclude-check",
+            "error_envelope_conformance",
+            cwd=tmp_path,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--profile", "fast"], "--profile='fast' is not one of smoke, standard, full"),
+        (["--check", "nope"], "--check='nope' is not a registered check"),
+        (["--concurrency", "0"], "--concurrency=0 is not between 1 and 256"),
+        (["--update-baseline"], "--update-baseline needs --baseline FILE"),
+        (["--cloudflare"], "--cloudflare and --base-url="),
+    ],
+)
+def test_usage_errors_exit_2_with_the_option_and_value(args: list[str], message: str) -> None:
+    # In process (click's runner) to keep the suite fast; the subprocess tests cover the entry point.
+    outcome = CliRunner().invoke(
+        main, ["run", "--base-url", "http://127.0.0.1:9/client/v4", "--account-id", "X", *args]
+    )
+    assert outcome.exit_code == 2 and message in outcome.output, outcome.output
+
+
+def test_a_missing_account_id_is_a_usage_error(tmp_path: Path) -> None:
+    done = conformance("run", "--base-url", "http://127.0.0.1:9/client/v4", cwd=tmp_path)
+    assert done.returncode == 2 and "--account-id is required" in done.stderr
+
+
+def test_without_a_base_url_and_no_embedded_server_it_says_to_pass_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "conformance.server.embedded", None)  # the import then fails
+    outcome = CliRunner().invoke(main, ["run", "--account-id", "X"], env={"CLOUDFLARE_BASE_URL": None})
+    assert outcome.exit_code == 2 and "pass --base-url" in outcome.output
+
+
+def test_an_unreachable_target_exits_3_with_the_reason(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    done = conformance(
+        "run",
+        "--base-url",
+        f"http://127.0.0.1:{port}/client/v4",
+        "--account-id",
+        "X",
+        "--report-dir",
+        "out",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 3 and "unreachable" in done.stdout
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["verdict"] == "error" and results["exit_code"] == 3 and "unreachable" in results["reason"]
+
+
+def test_the_token_appears_in_no_artefact_even_when_the_server_echoes_it(tmp_path: Path) -> None:
+    with fake_server({"echo_auth", "bad_usage"}, token=TOKEN) as url:
+        done = conformance(
+            "run",
+            "--base-url",
+            url,
+            "--account-id",
+            "X",
+            "--profile",
+            "smoke",
+            "--record",
+            "capture.jsonl",
+            "--baseline",
+            "baseline.json",
+            "--update-baseline",
+            cwd=tmp_path,
+        )
+    assert done.returncode == 0, done.stderr
+    replayed = conformance("replay", "capture.jsonl", "--report-dir", "replayed", cwd=tmp_path, token=None)
+    assert replayed.returncode == 0, replayed.stderr
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {"results.json", "junit.xml", "summary.md", "capture.jsonl", "baseline.json"} <= {
+        p.name for p in files
+    }
+    assert "(you sent Bearer [REDACTED])" in (tmp_path / "capture.jsonl").read_text()
+    for text in [done.stdout, done.stderr, replayed.stdout, replayed.stderr]:
+        assert TOKEN not in text
+    for path in files:
+        assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_record_then_replay_gives_the_same_verdict(tmp_path: Path) -> None:
+    with fake_server({"bad_result"}, token=TOKEN) as url:
+        live = conformance(
+            "run",
+            "--base-url",
+            url,
+            "--account-id",
+            "X",
+            "--profile",
+            "smoke",
+            "--record",
+            "capture.jsonl",
+            "--report-dir",
+            "live",
+            cwd=tmp_path,
+        )
+    replayed = conformance("replay", "capture.jsonl", "--report-dir", "replayed", cwd=tmp_path)
+    assert live.returncode == replayed.returncode == 1
+    live_checks = json.loads((tmp_path / "live" / "results.json").read_text())["checks"]
+    replayed_checks = json.loads((tmp_path / "replayed" / "results.json").read_text())["checks"]
+    assert [(c["id"], c["status"]) for c in live_checks] == [(c["id"], c["status"]) for c in replayed_checks]

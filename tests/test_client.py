@@ -1,0 +1,100 @@
+"""The HTTP client: retries, errors as results, stream caps, redaction, timings."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+from fake_server import fake_server
+from samples import TOKEN
+
+from conformance.transport import Client, Exchange, TransportSettings
+from conformance.transport.client import _retry_after
+
+
+def send(url: str, body: Any, *, settings: TransportSettings | None = None, **kwargs: Any) -> Exchange:
+    async def go() -> Exchange:
+        async with Client(url, "X", token=TOKEN, settings=settings) as client:
+            return await client.send(body, **kwargs)
+
+    return asyncio.run(go())
+
+
+def test_a_plain_exchange_keeps_status_headers_body_and_timings() -> None:
+    with fake_server(token=TOKEN) as url:
+        exchange = send(url, {"prompt": "Hello", "max_tokens": 3})
+    assert exchange.status == 200 and exchange.content_type == "application/json"
+    assert exchange.json()["success"] is True
+    assert exchange.timing.ttfb_s is not None and exchange.timing.total_s >= exchange.timing.ttfb_s
+    assert exchange.request_headers["authorization"] == "Bearer [REDACTED]"
+    assert TOKEN not in repr(exchange)
+
+
+def test_a_stream_is_decoded_incrementally_with_its_facts() -> None:
+    with fake_server(token=TOKEN) as url:
+        exchange = send(url, {"prompt": "Hello", "max_tokens": 3, "stream": True})
+    facts = exchange.stream
+    assert facts is not None and facts.done and facts.broke_at is None and facts.after_done == 0
+    assert facts.events[-1] == "[DONE]" and len(facts.events) == 5  # 3 words, usage, [DONE]
+    assert exchange.timing.ttfe_s is not None and facts.first_event_s == exchange.timing.ttfe_s
+
+
+def test_429_is_retried_honouring_retry_after_and_the_retry_is_recorded() -> None:
+    with fake_server({"rate_limit_once"}, token=TOKEN) as url:
+        exchange = send(url, {"prompt": "Hello"})
+    assert exchange.status == 200 and exchange.retries == 1 and exchange.retry_waits == (0.0,)
+
+
+def test_retries_are_bounded() -> None:
+    settings = TransportSettings(max_retries=0)
+    with fake_server({"rate_limit_once"}, token=TOKEN) as url:
+        exchange = send(url, {"prompt": "Hello"}, settings=settings)
+    assert exchange.status == 429 and exchange.retries == 0
+
+
+def test_retry_after_as_seconds_date_or_absent() -> None:
+    assert _retry_after("3", attempt=0) == 3.0
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT", attempt=0) == 0.0  # in the past
+    assert _retry_after(None, attempt=2) == 2.0
+    assert _retry_after("soon", attempt=0) == 0.5
+
+
+def test_an_unreachable_target_is_an_exchange_with_an_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    exchange = send(f"http://127.0.0.1:{port}/client/v4", {"prompt": "x"})
+    assert exchange.status is None and exchange.error and exchange.error.startswith("ConnectError")
+
+
+def test_endless_streams_end_at_the_event_cap() -> None:
+    settings = TransportSettings(max_stream_events=50)
+    with fake_server({"endless_stream"}, token=TOKEN) as url:
+        exchange = send(url, {"prompt": "x", "stream": True}, settings=settings)
+    assert exchange.stream is not None and len(exchange.stream.events) == 50
+    assert exchange.stream.broke_at == "event cap of 50 events reached"
+
+
+def test_endless_streams_end_at_the_time_cap() -> None:
+    settings = TransportSettings(max_stream_s=0.3)
+    with fake_server({"endless_stream"}, token=TOKEN) as url:
+        exchange = send(url, {"prompt": "x", "stream": True}, settings=settings)
+    assert exchange.stream is not None and exchange.stream.broke_at
+    assert exchange.stream.broke_at.startswith("time cap of 0.3 s reached")
+
+
+def test_endless_streams_end_at_the_byte_cap() -> None:
+    settings = TransportSettings(max_body_bytes=2000)
+    with fake_server({"endless_stream"}, token=TOKEN) as url:
+        exchange = send(url, {"prompt": "x", "stream": True}, settings=settings)
+    assert exchange.stream is not None and exchange.stream.broke_at == "byte cap of 2000 bytes reached"
+    assert exchange.stream.bytes <= 2000 + 64 * 1024
+
+
+def test_requests_without_or_with_a_wrong_token() -> None:
+    with fake_server(token=TOKEN) as url:
+        none = send(url, {"prompt": "x"}, auth="none")
+        wrong = send(url, {"prompt": "x"}, auth="wrong")
+    assert none.status == 401 and "authorization" not in none.request_headers
+    assert wrong.status == 401 and wrong.request_headers["authorization"] == "Bearer [REDACTED]"
