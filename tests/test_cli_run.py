@@ -47,6 +47,7 @@ def test_a_conformant_server_passes_with_exit_0_and_reports_in_reports_latest(tm
     assert results["profile"] == "smoke" and results["target"]["account_id"] == "X"
     assert ET.parse(latest / "junit.xml").getroot().tag == "testsuites"
     assert (latest / "summary.md").read_text().startswith("# Workers AI conformance: PASS")
+    assert "The target conforms" in (latest / "report.html").read_text()
 
 
 def test_a_broken_server_fails_with_exit_1_and_names_the_check(tmp_path: Path) -> None:
@@ -69,6 +70,7 @@ def test_a_broken_server_fails_with_exit_1_and_names_the_check(tmp_path: Path) -
     check = next(c for c in results["checks"] if c["id"] == "error_envelope_conformance")
     assert results["verdict"] == "fail" and check["status"] == "failed" and check["failures"]
     assert "error_envelope_conformance" in (tmp_path / "out" / "summary.md").read_text()
+    assert "error_envelope_conformance" in (tmp_path / "out" / "report.html").read_text()
     assert not (tmp_path / "reports").exists()
 
 

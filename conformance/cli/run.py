@@ -17,6 +17,7 @@ import click
 from conformance.cli._display import follow, print_outcome, report_folder
 from conformance.contract import CLOUDFLARE_BASE_URL, MODEL
 from conformance.errors import UsageError
+from conformance.report import load_results, write_html_report
 from conformance.runner import PROFILES, RunConfig, RunResult, write_artifacts
 from conformance.runner import run as run_suite
 
@@ -26,8 +27,12 @@ EMBEDDED_ACCOUNT = "embedded"
 
 
 def _write_artifacts(result: RunResult, folder: Path) -> list[Path]:
-    """Every report file of a run: results.json, junit.xml, summary.md (and the HTML report, when added)."""
-    return write_artifacts(result, folder)
+    """Every report file of a run: results.json, junit.xml, summary.md and report.html."""
+    written = write_artifacts(result, folder)
+    # Rendered from the written, redacted results.json, never from the in-memory
+    # result: only the files on disk have had the token taken out.
+    report = write_html_report(load_results(folder / "results.json"), folder / "report.html")
+    return [*written, report]
 
 
 def _token(token_env: str | None) -> str | None:
