@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -87,3 +88,14 @@ def test_drawn_cases_are_the_same_in_fresh_processes() -> None:
         done = subprocess.run([*command, "--format", "jsonl"], env=env, capture_output=True, check=True)
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 20
+
+
+def test_drawing_cases_leaves_the_current_directory_alone(tmp_path: Path) -> None:
+    """Hypothesis's Unicode cache goes to the toolkit's cache folder, not ./.hypothesis."""
+    env = {**os.environ, "CONFORMANCE_CACHE_DIR": str(tmp_path / "cache")}
+    work = tmp_path / "project"
+    work.mkdir()
+    command = [sys.executable, "-m", "conformance", "cases", "--kind", "valid", "--count", "3"]
+    subprocess.run([*command, "--format", "jsonl"], env=env, cwd=work, capture_output=True, check=True)
+    assert list(work.iterdir()) == []
+    assert (tmp_path / "cache" / "hypothesis").is_dir()

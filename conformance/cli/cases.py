@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.generation import Case, CaseKind, catalogue
 from conformance.generation.cases import summarise
 from conformance.generation.catalogue import DEFAULT_COUNT, DEFAULT_SEED
@@ -49,6 +50,7 @@ def cases(kinds: tuple[str, ...], count: int, seed: int, output_format: str) -> 
     conformance cases --kind boundary
     conformance cases --kind valid --count 200 --seed 7 --format jsonl > valid.jsonl
     """
+    keep_hypothesis_out_of_cwd()
     found = catalogue(kinds or [kind.value for kind in CaseKind], count=count, seed=seed)
     if output_format == "jsonl":
         for case in found:

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from conformance.cli._display import follow, print_outcome, report_folder
+from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.contract import CLOUDFLARE_BASE_URL, MODEL
 from conformance.errors import UsageError
 from conformance.report import load_results, write_html_report
@@ -110,6 +111,7 @@ def run(
     Exit codes: 0 no 'must' failure, 1 a 'must' failure (or any failure with
     --strict), 2 a usage error, 3 the target could not be tested at all.
     """
+    keep_hypothesis_out_of_cwd()
     source = click.get_current_context().get_parameter_source("base_url")
     if cloudflare and base_url and source is click.core.ParameterSource.COMMANDLINE:
         raise UsageError(f"--cloudflare and --base-url={base_url!r} contradict each other; pass one")

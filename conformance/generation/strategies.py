@@ -22,7 +22,6 @@ from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 
 from conformance.contract import load_schema
 
@@ -50,6 +49,11 @@ def _binary_strings() -> st.SearchStrategy[str]:
 
 
 def _leaf(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
+    # Imported here, not at module level: importing hypothesis_jsonschema makes
+    # Hypothesis write its Unicode cache to ./.hypothesis, and importing the
+    # toolkit must not touch the user's current directory.
+    from hypothesis_jsonschema import from_schema
+
     return from_schema(dict(schema), custom_formats={"binary": _binary_strings()})
 
 
