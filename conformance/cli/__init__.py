@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from conformance.cli.cases import cases
+from conformance.cli.serve import serve
 from conformance.errors import UsageError
 
 
@@ -31,3 +32,4 @@ def main() -> None:
 
 
 main.add_command(cases)
+main.add_command(serve)

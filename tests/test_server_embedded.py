@@ -1,0 +1,38 @@
+"""The embedded reference server: starts on a free loopback port, serves, stops."""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from conformance.server.embedded import running_reference_server
+from tests._reference_server import run_url, tiny_model_path
+
+pytestmark = pytest.mark.slow
+
+
+def test_serves_the_tiny_model_and_stops_on_exit() -> None:
+    with running_reference_server() as base_url:
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/client/v4")
+        reply = httpx.post(run_url(base_url), json={"prompt": "Hello", "max_tokens": 4}, timeout=30)
+        assert reply.status_code == 200
+        assert reply.json()["success"] is True
+        port = urlsplit(base_url).port
+    assert port is not None
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass
+
+
+def test_token_is_enforced_when_given() -> None:
+    with running_reference_server(token="sesame", model_path=str(tiny_model_path())) as base_url:
+        body = {"prompt": "Hello", "max_tokens": 1}
+        refused = httpx.post(run_url(base_url), json=body, timeout=30)
+        accepted = httpx.post(
+            run_url(base_url), json=body, headers={"Authorization": "Bearer sesame"}, timeout=30
+        )
+    assert refused.status_code == 401
+    assert refused.json()["errors"][0]["code"] == 10000
+    assert accepted.status_code == 200
