@@ -67,10 +67,13 @@ def create_app(
     >>> uvicorn.run(app, port=8787)
     """
     service = _Service(engine, token, max_body_bytes, model, account_id)
-    return Starlette(
+    app = Starlette(
         routes=[Route("/client/v4/accounts/{account_id}/ai/run/{model:path}", service.run, methods=["POST"])],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
+    # The real service answers 404, not a redirect, for a path that lacks a model.
+    app.router.redirect_slashes = False
+    return app
 
 
 def error_response(error: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:

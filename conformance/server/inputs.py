@@ -13,13 +13,17 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+import jsonschema_rs
 
 from conformance.contract import (
     DEFAULT_MAX_TOKENS,
     DEFAULT_TEMPERATURE,
     ErrorBody,
     ErrorCode,
+    load_schema,
     request_validator,
 )
 from conformance.server.engines.base import ChatMessage, GenerationRequest
@@ -66,6 +70,22 @@ def parse_body(raw: bytes) -> ParsedBody | ErrorBody:
     return ParsedBody(request=_request(body), stream=body.get("stream") is True)
 
 
+@cache
+def _prompt_branch() -> Any:
+    branches = load_schema("input.json")["oneOf"]
+    return jsonschema_rs.validator_for(next(b for b in branches if b.get("title") == "Prompt"))
+
+
+def _is_prompt_body(body: Mapping[str, Any]) -> bool:
+    """Which ``oneOf`` branch a valid body matched: the other branch's keys may be present as junk.
+
+    ``{"prompt": "x", "messages": null}`` is a valid Prompt body (Prompt does
+    not describe ``messages``), and ``{"messages": [...], "prompt": 5}`` a
+    valid Messages body.
+    """
+    return bool(_prompt_branch().is_valid(dict(body)))
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
@@ -87,7 +107,7 @@ def _number(body: Mapping[str, Any], key: str) -> float | None:
 
 def _request(body: Mapping[str, Any]) -> GenerationRequest:
     messages = None
-    if "messages" in body:
+    if not _is_prompt_body(body):
         messages = tuple(ChatMessage(_text(m["role"]), _text(m["content"])) for m in body["messages"])
     max_tokens = body.get("max_tokens", DEFAULT_MAX_TOKENS)
     top_k = body.get("top_k")

@@ -15,6 +15,7 @@ the ones vLLM and OpenAI document:
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import torch
@@ -91,12 +92,13 @@ def next_token(
     *,
     context: torch.Tensor,
     generated: torch.Tensor,
-    generator: torch.Generator,
+    rng: random.Random,
 ) -> int:
     """The next token id: penalties, then greedy at temperature 0, else temperature, top-k, top-p, draw.
 
     ``context`` is every token so far (prompt and output), ``generated`` the
-    output only; both are 1-D int64 tensors on the logits' device.
+    output only; both are 1-D int64 tensors on the logits' device. Exactly
+    one number is taken from ``rng`` per sampled token, none when greedy.
     """
     logits = logits.to(torch.float32)
     logits = apply_repetition_penalty(logits, context, params.repetition_penalty)
@@ -106,12 +108,22 @@ def next_token(
     logits = logits / params.temperature
     logits = apply_top_k(logits, params.top_k)
     logits = apply_top_p(logits, params.top_p)
-    probs = torch.softmax(logits, dim=-1)
-    return int(torch.multinomial(probs, 1, generator=generator).item())
+    return draw(torch.softmax(logits, dim=-1), rng)
 
 
-def generator_for(seed: int) -> torch.Generator:
-    """A CPU generator seeded with ``seed``; seeds above 32 bits (the schema allows 9999999999) are fine."""
-    generator = torch.Generator(device="cpu")
-    generator.manual_seed(seed)
-    return generator
+def draw(probs: torch.Tensor, rng: random.Random) -> int:
+    """Inverse-CDF draw of one index from ``probs`` with one uniform number from ``rng``."""
+    cdf = torch.cumsum(probs.to(torch.float64), dim=-1)
+    target = torch.tensor([rng.random() * float(cdf[-1])], dtype=torch.float64)
+    index = int(torch.searchsorted(cdf, target, right=True).item())
+    return min(index, probs.shape[-1] - 1)
+
+
+def rng_for(seed: int) -> random.Random:
+    """The random source of one generation.
+
+    Python's Mersenne Twister is seeded from every bit of an int, so the
+    schema's seeds up to 9999999999 stay distinct; torch's CPU generator keeps
+    only the low 32 bits (seed and seed + 2**32 would draw the same text).
+    """
+    return random.Random(seed)

@@ -13,9 +13,9 @@ Decisions (documented in docs/reference-server.md):
   oldest are dropped (the first token, usually BOS, is kept) so that the
   prompt plus ``min(max_tokens, window / 2)`` fits. Generation stops at the
   window's end in any case.
-- Without ``seed`` a fresh random seed is drawn per request; with one, a CPU
-  torch.Generator seeded with it drives every draw, so the same request gives
-  the same text streamed or not.
+- Without ``seed`` a fresh random seed is drawn per request; with one, a
+  random source seeded with all of its bits drives every draw, so the same
+  request gives the same text streamed or not, alone or among concurrent ones.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class TransformersEngine:
         return self._generate(request, cancellation)
 
     def _generate(self, request: GenerationRequest, cancellation: Cancellation) -> Iterator[Event]:
-        from conformance.server.engines.sampling import SamplingParams, generator_for, next_token
+        from conformance.server.engines.sampling import SamplingParams, next_token, rng_for
 
         torch = self._torch
         prompt, dropped = self.prompt_ids(request)
@@ -137,7 +137,7 @@ class TransformersEngine:
             presence_penalty=request.presence_penalty or 0.0,
         )
         seed = request.seed if request.seed is not None else secrets.randbits(63)
-        generator = generator_for(seed)
+        rng = rng_for(seed)
         context = torch.tensor(prompt, dtype=torch.long)
         generated: list[int] = []
         decoder = _IncrementalDecoder(self._tokenizer)
@@ -154,7 +154,7 @@ class TransformersEngine:
                 params,
                 context=context,
                 generated=torch.tensor(generated, dtype=torch.long),
-                generator=generator,
+                rng=rng,
             )
             generated.append(token)
             if token in self._eos_ids:
