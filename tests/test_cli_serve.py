@@ -85,3 +85,13 @@ def test_missing_model_path_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["serve", "--model-path", "/nonexistent/model"])
     assert result.exit_code == 2
     assert "/nonexistent/model" in result.output
+
+
+def test_a_port_in_use_is_a_usage_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"--port={port}" in result.output

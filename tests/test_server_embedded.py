@@ -36,3 +36,21 @@ def test_token_is_enforced_when_given() -> None:
     assert refused.status_code == 401
     assert refused.json()["errors"][0]["code"] == 10000
     assert accepted.status_code == 200
+
+
+def test_responses_are_not_delayed_by_nagle() -> None:
+    from conformance.server.app import create_app
+    from conformance.server.embedded import serving
+    from tests._reference_server import ScriptedEngine
+
+    with serving(create_app(ScriptedEngine(["x"]))) as origin, httpx.Client() as client:
+        url = run_url(origin + "/client/v4")
+        client.post(url, json={"prompt": "x"})
+        import time
+
+        started = time.perf_counter()
+        for _ in range(10):
+            client.post(url, json={"prompt": "x"})
+        per_request = (time.perf_counter() - started) / 10
+    # With Nagle on, each response waits ~40 ms for a delayed ACK.
+    assert per_request < 0.03, per_request

@@ -16,6 +16,7 @@ from conformance.server.engines.base import (
     ToolSpec,
     UnknownAdapter,
 )
+from conformance.server.engines.transformers_engine import _IncrementalDecoder
 from tests._reference_server import tiny_engine
 
 pytestmark = pytest.mark.slow
@@ -166,3 +167,13 @@ def test_pieces_concatenate_to_the_text_and_hold_back_split_characters() -> None
 def test_lora_is_refused_before_any_output() -> None:
     with pytest.raises(UnknownAdapter, match="'my-adapter'"):
         engine().generate(GenerationRequest(prompt="x", lora="my-adapter"), Cancellation())
+
+
+def test_incremental_decoding_rebuilds_text_token_by_token() -> None:
+    tokenizer = engine()._tokenizer
+    text = "Grüße, こんにちは 🙂🚀 the end"
+    decoder = _IncrementalDecoder(tokenizer)
+    pieces = [decoder.push(token) for token in tokenizer.encode(text, add_special_tokens=False)]
+    pieces.append(decoder.flush())
+    assert "".join(pieces) == decoder.text == text
+    assert not any("\ufffd" in piece for piece in pieces)

@@ -53,8 +53,14 @@ def serve(
     import uvicorn
 
     from conformance.server.app import create_app
-    from conformance.server.embedded import load_default_engine
+    from conformance.server.embedded import listening_socket, load_default_engine
 
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        raise click.UsageError(
+            f"--host={host!r} --port={port}: cannot listen there ({exc.strerror})."
+        ) from exc
     click.echo(f"Loading {model_path or 'the tiny embedded model'} ...", err=True)
     engine = load_default_engine(model_path)
     if token:
@@ -64,8 +70,10 @@ def serve(
             f"Auth: OFF. No token was given (--token or ${TOKEN_ENV}); every request is accepted.", err=True
         )
     click.echo(f"Engine: {engine.name}", err=True)
-    click.echo(f"Serving {model_name} at http://{host}:{port}/client/v4", err=True)
     app = create_app(
         engine, token=token or None, max_body_bytes=max_body_bytes, model=model_name, account_id=account_id
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+    click.echo(f"Serving {model_name} at http://{host}:{sock.getsockname()[1]}/client/v4", err=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
+    with sock:
+        server.run(sockets=[sock])

@@ -188,30 +188,38 @@ class TransformersEngine:
 class _IncrementalDecoder:
     """Text for a growing list of token ids, released only once it is stable.
 
-    Byte-level tokens can split a UTF-8 character; a piece ending in U+FFFD is
-    held back until the next token completes it, so streamed pieces
-    concatenate to exactly the non-streamed text.
+    Byte-level tokens can split a UTF-8 character: a piece ending in U+FFFD
+    is held back until the next token completes it. Each step decodes only a
+    short window (the vLLM scheme: the previous piece's tokens as context, so
+    SentencePiece's leading-space rule sees what precedes), so a long answer
+    costs linear, not quadratic, decoding. ``text`` is exactly the
+    concatenation of the pieces, so streamed and non-streamed answers agree.
     """
 
     def __init__(self, tokenizer: Any) -> None:
         self._tokenizer = tokenizer
         self._ids: list[int] = []
+        self._prefix = 0
+        self._read = 0
         self.text = ""
 
-    def _decode(self) -> str:
-        return str(self._tokenizer.decode(self._ids, skip_special_tokens=True))
+    def _decode(self, ids: list[int]) -> str:
+        return str(self._tokenizer.decode(ids, skip_special_tokens=True))
 
     def push(self, token: int) -> str:
         self._ids.append(token)
-        text = self._decode()
-        if text.endswith(_REPLACEMENT) or not text.startswith(self.text):
-            return ""
-        piece, self.text = text[len(self.text) :], text
-        return piece
+        return self._advance(final=False)
 
     def flush(self) -> str:
-        text = self._decode()
-        piece = text[len(self.text) :] if text.startswith(self.text) else ""
+        return self._advance(final=True)
+
+    def _advance(self, *, final: bool) -> str:
+        before = self._decode(self._ids[self._prefix : self._read])
+        after = self._decode(self._ids[self._prefix :])
+        if len(after) <= len(before) or (after.endswith(_REPLACEMENT) and not final):
+            return ""
+        piece = after[len(before) :]
+        self._prefix, self._read = self._read, len(self._ids)
         self.text += piece
         return piece
 
