@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from conformance.contract import MODEL
+from conformance.errors import TargetError
 from conformance.server.app import DEFAULT_MAX_BODY_BYTES
 
 TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
@@ -62,7 +63,11 @@ def serve(
             f"--host={host!r} --port={port}: cannot listen there ({exc.strerror})."
         ) from exc
     click.echo(f"Loading {model_path or 'the tiny embedded model'} ...", err=True)
-    engine = load_default_engine(model_path)
+    try:
+        engine = load_default_engine(model_path)
+    except TargetError as exc:
+        sock.close()
+        raise click.ClickException(str(exc)) from exc
     if token:
         click.echo("Auth: requests must carry 'Authorization: Bearer <token>'.", err=True)
     else:

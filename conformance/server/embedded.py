@@ -17,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from conformance.errors import TargetError
 from conformance.server.app import create_app
 from conformance.server.engines.base import Engine
 
@@ -25,6 +26,14 @@ _STARTUP_TIMEOUT_S = 60.0
 
 def load_default_engine(model_path: str | None = None) -> Engine:
     """The transformers engine over ``model_path``, or over the tiny model (built on first use)."""
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as exc:
+        raise TargetError(
+            f"The reference server needs torch and transformers ({exc.name} is missing). "
+            "Install the model extra: pip install 'workers-ai-conformance[model]'."
+        ) from exc
     from conformance.server.engines.transformers_engine import TransformersEngine
     from conformance.server.tiny_model import ensure_tiny_model
 
