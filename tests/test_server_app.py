@@ -139,6 +139,13 @@ def test_zero_or_negative_max_tokens_is_an_empty_answer(client: httpx.Client, ur
     assert response.json()["result"]["usage"]["completion_tokens"] == 0
 
 
+def test_zero_max_tokens_stream_is_closing_event_and_done(client: httpx.Client, url: str) -> None:
+    response, events = stream_events(client, url, {"prompt": "Hello", "max_tokens": 0})
+    assert response.status_code == 200
+    assert events[-1] == "[DONE]" and len(events) == 2
+    assert json.loads(events[0])["usage"]["completion_tokens"] == 0
+
+
 def test_raw_skips_the_template(client: httpx.Client, url: str) -> None:
     templated = post(client, url, {"prompt": "Hi", "max_tokens": 1}).json()["result"]["usage"]
     raw = post(client, url, {"prompt": "Hi", "raw": True, "max_tokens": 1}).json()["result"]["usage"]

@@ -54,3 +54,35 @@ def test_responses_are_not_delayed_by_nagle() -> None:
         per_request = (time.perf_counter() - started) / 10
     # With Nagle on, each response waits ~40 ms for a delayed ACK.
     assert per_request < 0.03, per_request
+
+
+def test_http_layer_and_cli_do_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import conformance.server.app, conformance.server.embedded, conformance.cli; "
+        "from conformance.server.engines import base, llama2_template, tool_calls; "
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_missing_model_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from conformance.errors import TargetError
+    from conformance.server.embedded import load_default_engine
+
+    monkeypatch.setitem(sys.modules, "transformers", None)
+    with pytest.raises(TargetError, match=r"pip install 'workers-ai-conformance\[model\]'"):
+        load_default_engine()
+
+
+def test_empty_token_means_no_auth() -> None:
+    from conformance.server.app import create_app
+    from conformance.server.embedded import serving
+    from tests._reference_server import ScriptedEngine
+
+    with serving(create_app(ScriptedEngine(["x"]), token="")) as origin:
+        assert httpx.post(run_url(origin + "/client/v4"), json={"prompt": "x"}).status_code == 200

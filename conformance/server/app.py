@@ -63,13 +63,14 @@ def create_app(
 ) -> Starlette:
     """The ASGI app serving ``POST /client/v4/accounts/{account_id}/ai/run/{model}``.
 
-    With ``token`` every request must carry ``Authorization: Bearer <token>``;
+    With ``token`` (a non-empty string) every request must carry
+    ``Authorization: Bearer <token>``;
     with ``account_id`` other accounts are routed nowhere (404, 7003).
 
     >>> app = create_app(TransformersEngine.load(ensure_tiny_model()), token="secret")
     >>> uvicorn.run(app, port=8787)
     """
-    service = _Service(engine, token, max_body_bytes, model, account_id)
+    service = _Service(engine, token or None, max_body_bytes, model, account_id)
     app = Starlette(
         routes=[Route("/client/v4/accounts/{account_id}/ai/run/{model:path}", service.run, methods=["POST"])],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
