@@ -160,14 +160,18 @@ class _Service:
         if declared.isdigit() and int(declared) > _DRAIN_LIMIT:
             return too_large
         body = bytearray()
+        over = False
+        seen = 0
         async for chunk in request.stream():
             # Past the limit the rest is read and dropped, so the client sees the 413
-            # instead of a reset connection.
-            if len(body) + len(chunk) > self.max_body_bytes:
-                body = bytearray(b"x" * (self.max_body_bytes + 1))
-                continue
-            body += chunk
-        if len(body) > self.max_body_bytes:
+            # instead of a reset connection; past the drain limit we stop listening.
+            seen += len(chunk)
+            over = over or seen > self.max_body_bytes
+            if not over:
+                body += chunk
+            elif seen > _DRAIN_LIMIT:
+                break
+        if over:
             return too_large
         return bytes(body)
 
