@@ -433,3 +433,29 @@ def test_concurrent_streams_interleave_rather_than_queue() -> None:
     # Four 100-token answers at >= 5 ms per token take >= 2 s served one after another;
     # interleaved, every stream's first event arrives early.
     assert max(first_event_at) < 1.0, first_event_at
+
+
+@pytest.fixture(scope="module")
+def valid_bodies() -> st.SearchStrategy[Any]:
+    from hypothesis_jsonschema import from_schema
+
+    from conformance.contract import load_schema
+
+    return from_schema(load_schema("input.json"))
+
+
+def test_schema_valid_bodies_are_answered(client: httpx.Client, url: str, valid_bodies: Any) -> None:
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(body=valid_bodies)
+    def check(body: Any) -> None:
+        # Keep answers short; a lora name is refused by design (no adapters are loaded).
+        body = {**body, "max_tokens": min(int(body.get("max_tokens", 4)), 4)}
+        expected = 405 if isinstance(body.get("lora"), str) else 200
+        response = client.post(url, json=body)
+        assert response.status_code == expected, (body, response.text)
+        if response.status_code == 200 and body.get("stream") is not True:
+            assert success_envelope_validator().is_valid(response.json())
+        elif response.status_code == 200:
+            assert response.text.endswith("data: [DONE]\n\n")
+
+    check()

@@ -61,7 +61,7 @@ def cache_root() -> Path:
 
 def corpus_text() -> str:
     """The bundled text the tokenizer is trained on."""
-    return resources.files("conformance.server").joinpath("data/tiny_corpus.txt").read_text("utf-8")
+    return resources.files("conformance.server.data").joinpath("tiny_corpus.txt").read_text("utf-8")
 
 
 def recipe_key() -> str:

@@ -59,6 +59,9 @@ class TransformersEngine:
         self._path = path
         self._device = device
         self._lock = threading.Lock()
+        # HF's fast-tokenizer wrapper may reconfigure the Rust tokenizer inside encode
+        # ("Already borrowed" under concurrency); encoding is short, so serialise it.
+        self._encode_lock = threading.Lock()
         config = model.config
         self.context_window = int(
             getattr(config, "max_position_embeddings", 0) or getattr(tokenizer, "model_max_length", 4096)
@@ -105,7 +108,9 @@ class TransformersEngine:
 
     def prompt_ids(self, request: GenerationRequest) -> tuple[list[int], int]:
         """Token ids of the prompt after truncation, and how many were dropped."""
-        ids: list[int] = list(self._tokenizer.encode(self.prompt_text(request), add_special_tokens=False))
+        text = self.prompt_text(request)
+        with self._encode_lock:
+            ids: list[int] = list(self._tokenizer.encode(text, add_special_tokens=False))
         if not ids:
             ids = [self._tokenizer.bos_token_id if self._tokenizer.bos_token_id is not None else 0]
         reserve = min(max(request.max_tokens, 0), self.context_window // 2)
