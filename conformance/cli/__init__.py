@@ -14,6 +14,7 @@ from conformance.cli.cases import cases
 from conformance.cli.replay import replay
 from conformance.cli.report import report
 from conformance.cli.run import run
+from conformance.cli.serve import serve
 from conformance.errors import UsageError
 
 
@@ -37,3 +38,4 @@ main.add_command(cases)
 main.add_command(report)
 main.add_command(run)
 main.add_command(replay)
+main.add_command(serve)

@@ -1,1 +1,43 @@
-"""The reference server: the contract implemented over a real model. Depends on contract only."""
+"""The reference server: the contract implemented over a real model. Depends on contract only.
+
+Importing this package never imports torch: engines that need it load it when built.
+"""
+
+from __future__ import annotations
+
+from conformance.server.app import DEFAULT_MAX_BODY_BYTES, create_app
+from conformance.server.embedded import load_default_engine, running_reference_server, serving
+from conformance.server.engines.base import (
+    Cancellation,
+    ChatMessage,
+    Engine,
+    EngineError,
+    Finished,
+    GenerationRequest,
+    Piece,
+    ToolCall,
+    ToolSpec,
+    UnknownAdapter,
+    Usage,
+)
+
+__all__ = [
+    # serving
+    "DEFAULT_MAX_BODY_BYTES",
+    "create_app",
+    "load_default_engine",
+    "running_reference_server",
+    "serving",
+    # the engine interface
+    "Cancellation",
+    "ChatMessage",
+    "Engine",
+    "EngineError",
+    "Finished",
+    "GenerationRequest",
+    "Piece",
+    "ToolCall",
+    "ToolSpec",
+    "UnknownAdapter",
+    "Usage",
+]

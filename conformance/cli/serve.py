@@ -1,0 +1,84 @@
+"""``conformance serve``: run the reference server in the foreground."""
+
+from __future__ import annotations
+
+import click
+
+from conformance.contract import MODEL
+from conformance.errors import TargetError
+from conformance.server.app import DEFAULT_MAX_BODY_BYTES
+
+TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option(
+    "--token",
+    envvar=TOKEN_ENV,
+    default=None,
+    help=f"Require 'Authorization: Bearer TOKEN' on every request (also ${TOKEN_ENV}).",
+)
+@click.option(
+    "--model-path",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="A Hugging Face causal-LM checkpoint directory. Default: the tiny embedded model.",
+)
+@click.option("--model", "model_name", default=MODEL, show_default=True, help="Model name the route serves.")
+@click.option("--account-id", default=None, help="Serve only this account id (others get 404, 7003).")
+@click.option(
+    "--max-body-bytes",
+    default=DEFAULT_MAX_BODY_BYTES,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Larger bodies get 413, code 3006.",
+)
+def serve(
+    host: str,
+    port: int,
+    token: str | None,
+    model_path: str | None,
+    model_name: str,
+    account_id: str | None,
+    max_body_bytes: int,
+) -> None:
+    """Serve the Workers AI run route over a real model (the reference implementation).
+
+    \b
+    conformance serve --port 8787 --token secret
+    curl http://127.0.0.1:8787/client/v4/accounts/demo/ai/run/@hf/thebloke/llama-2-13b-chat-awq \\
+      -H "Authorization: Bearer secret" -d '{"prompt": "Hello"}'
+    """
+    import uvicorn
+
+    from conformance.server.app import create_app
+    from conformance.server.embedded import listening_socket, load_default_engine
+
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        raise click.UsageError(
+            f"--host={host!r} --port={port}: cannot listen there ({exc.strerror})."
+        ) from exc
+    click.echo(f"Loading {model_path or 'the tiny embedded model'} ...", err=True)
+    try:
+        engine = load_default_engine(model_path)
+    except TargetError as exc:
+        sock.close()
+        raise click.ClickException(str(exc)) from exc
+    if token:
+        click.echo("Auth: requests must carry 'Authorization: Bearer <token>'.", err=True)
+    else:
+        click.echo(
+            f"Auth: OFF. No token was given (--token or ${TOKEN_ENV}); every request is accepted.", err=True
+        )
+    click.echo(f"Engine: {engine.name}", err=True)
+    app = create_app(
+        engine, token=token or None, max_body_bytes=max_body_bytes, model=model_name, account_id=account_id
+    )
+    click.echo(f"Serving {model_name} at http://{host}:{sock.getsockname()[1]}/client/v4", err=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
+    with sock:
+        server.run(sockets=[sock])

@@ -1,0 +1,88 @@
+"""The embedded reference server: starts on a free loopback port, serves, stops."""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from conformance.server.embedded import running_reference_server
+from tests._reference_server import run_url, tiny_model_path
+
+pytestmark = pytest.mark.slow
+
+
+def test_serves_the_tiny_model_and_stops_on_exit() -> None:
+    with running_reference_server() as base_url:
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/client/v4")
+        reply = httpx.post(run_url(base_url), json={"prompt": "Hello", "max_tokens": 4}, timeout=30)
+        assert reply.status_code == 200
+        assert reply.json()["success"] is True
+        port = urlsplit(base_url).port
+    assert port is not None
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass
+
+
+def test_token_is_enforced_when_given() -> None:
+    with running_reference_server(token="sesame", model_path=str(tiny_model_path())) as base_url:
+        body = {"prompt": "Hello", "max_tokens": 1}
+        refused = httpx.post(run_url(base_url), json=body, timeout=30)
+        accepted = httpx.post(
+            run_url(base_url), json=body, headers={"Authorization": "Bearer sesame"}, timeout=30
+        )
+    assert refused.status_code == 401
+    assert refused.json()["errors"][0]["code"] == 10000
+    assert accepted.status_code == 200
+
+
+def test_responses_are_not_delayed_by_nagle() -> None:
+    from conformance.server.app import create_app
+    from conformance.server.embedded import serving
+    from tests._reference_server import ScriptedEngine
+
+    with serving(create_app(ScriptedEngine(["x"]))) as origin, httpx.Client() as client:
+        url = run_url(origin + "/client/v4")
+        client.post(url, json={"prompt": "x"})
+        import time
+
+        started = time.perf_counter()
+        for _ in range(10):
+            client.post(url, json={"prompt": "x"})
+        per_request = (time.perf_counter() - started) / 10
+    # With Nagle on, each response waits ~40 ms for a delayed ACK.
+    assert per_request < 0.03, per_request
+
+
+def test_http_layer_and_cli_do_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import conformance.server.app, conformance.server.embedded, conformance.cli; "
+        "from conformance.server.engines import base, llama2_template, tool_calls; "
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_missing_model_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from conformance.errors import TargetError
+    from conformance.server.embedded import load_default_engine
+
+    monkeypatch.setitem(sys.modules, "transformers", None)
+    with pytest.raises(TargetError, match=r"pip install 'workers-ai-conformance\[model\]'"):
+        load_default_engine()
+
+
+def test_empty_token_means_no_auth() -> None:
+    from conformance.server.app import create_app
+    from conformance.server.embedded import serving
+    from tests._reference_server import ScriptedEngine
+
+    with serving(create_app(ScriptedEngine(["x"]), token="")) as origin:
+        assert httpx.post(run_url(origin + "/client/v4"), json={"prompt": "x"}).status_code == 200
