@@ -34,7 +34,7 @@ test: lint browser
 	$(PY) -m pytest
 
 demo: install
-	$(VENV)/bin/conformance cases --format table
+	$(VENV)/bin/conformance run
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
