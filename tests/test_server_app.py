@@ -430,9 +430,11 @@ def test_concurrent_streams_interleave_rather_than_queue() -> None:
 
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(one, range(4)))
-    # Four 100-token answers at >= 5 ms per token take >= 2 s served one after another;
-    # interleaved, every stream's first event arrives early.
-    assert max(first_event_at) < 1.0, first_event_at
+        total = time.monotonic() - started
+    # Served one after another, the last stream's first event would come after three
+    # quarters of the total time; interleaved, every first event comes early. Relative,
+    # so a busy machine slows both sides alike.
+    assert max(first_event_at) < total / 3, (first_event_at, total)
 
 
 @pytest.fixture(scope="module")
