@@ -430,9 +430,11 @@ def test_concurrent_streams_interleave_rather_than_queue() -> None:
 
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(one, range(4)))
-    # Four 100-token answers at >= 5 ms per token take >= 2 s served one after another;
-    # interleaved, every stream's first event arrives early.
-    assert max(first_event_at) < 1.0, first_event_at
+        total = time.monotonic() - started
+    # Served one after another, the last stream's first event would come after three
+    # quarters of the total time; interleaved, every first event comes early. Relative,
+    # so a busy machine slows both sides alike.
+    assert max(first_event_at) < total / 3, (first_event_at, total)
 
 
 @pytest.fixture(scope="module")
@@ -459,3 +461,38 @@ def test_schema_valid_bodies_are_answered(client: httpx.Client, url: str, valid_
             assert response.text.endswith("data: [DONE]\n\n")
 
     check()
+
+
+class _FailingEngine(ScriptedEngine):
+    """Fails after its pieces: a server bug, not a client mistake."""
+
+    def generate(self, request: Any, cancellation: Any) -> Iterator[Any]:
+        yield from list(super().generate(request, cancellation))[:-1]
+        raise RuntimeError("engine exploded")
+
+
+def test_engine_failure_is_a_500_envelope_or_a_stream_without_done() -> None:
+    with serving(create_app(_FailingEngine(["partial"]))) as origin:
+        url = run_url(origin + "/client/v4")
+        whole = httpx.post(url, json={"prompt": "x"})
+        with httpx.stream("POST", url, json={"prompt": "x", "stream": True}) as response:
+            status = response.status_code
+            with pytest.raises(httpx.RemoteProtocolError):
+                response.read()
+    assert whole.status_code == 500
+    assert whole.json()["errors"][0]["code"] == 5000
+    assert error_envelope_validator().is_valid(whole.json())
+    assert status == 200, "the status was sent with the first piece; truncation is how the failure shows"
+
+
+def test_engine_refusing_before_output_gets_an_envelope() -> None:
+    from conformance.server.engines.base import EngineError
+
+    class Refusing(ScriptedEngine):
+        def generate(self, request: Any, cancellation: Any) -> Iterator[Any]:
+            raise EngineError("this engine refuses")
+
+    with serving(create_app(Refusing([]))) as origin:
+        url = run_url(origin + "/client/v4")
+        for stream in (False, True):
+            assert_error(httpx.post(url, json={"prompt": "x", "stream": stream}), 400, 5006, "refuses")

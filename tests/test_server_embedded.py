@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -46,14 +47,14 @@ def test_responses_are_not_delayed_by_nagle() -> None:
     with serving(create_app(ScriptedEngine(["x"]))) as origin, httpx.Client() as client:
         url = run_url(origin + "/client/v4")
         client.post(url, json={"prompt": "x"})
-        import time
 
-        started = time.perf_counter()
-        for _ in range(10):
+        timings = []
+        for _ in range(11):
+            started = time.perf_counter()
             client.post(url, json={"prompt": "x"})
-        per_request = (time.perf_counter() - started) / 10
-    # With Nagle on, each response waits ~40 ms for a delayed ACK.
-    assert per_request < 0.03, per_request
+            timings.append(time.perf_counter() - started)
+    # With Nagle on, every response waits ~40 ms for a delayed ACK.
+    assert sorted(timings)[5] < 0.03, timings
 
 
 def test_http_layer_and_cli_do_not_import_torch() -> None:
