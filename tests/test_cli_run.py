@@ -193,3 +193,22 @@ def test_record_then_replay_gives_the_same_verdict(tmp_path: Path) -> None:
     live_checks = json.loads((tmp_path / "live" / "results.json").read_text())["checks"]
     replayed_checks = json.loads((tmp_path / "replayed" / "results.json").read_text())["checks"]
     assert [(c["id"], c["status"]) for c in live_checks] == [(c["id"], c["status"]) for c in replayed_checks]
+
+
+def test_embedded_default_without_the_model_extra_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In-process so that transformers can be hidden; the real import machinery
+    # then fails exactly as it does where the model extra is not installed.
+    import sys
+
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    monkeypatch.setitem(sys.modules, "transformers", None)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["run", "--profile", "smoke"])
+    assert result.exit_code == 3, result.output
+    assert "pip install 'workers-ai-conformance[model]'" in result.output
+    assert "Traceback" not in result.output

@@ -15,17 +15,27 @@ from conformance.cli.replay import replay
 from conformance.cli.report import report
 from conformance.cli.run import run
 from conformance.cli.serve import serve
-from conformance.errors import UsageError
+from conformance.errors import ConformanceError, TargetError, UsageError
 
 
 class _Group(click.Group):
-    """Turns the library's UsageError into click's, so bad input exits 2 with the message."""
+    """Maps the library's errors to messages and exit codes, never a traceback.
+
+    UsageError exits 2 (click's usage error), TargetError 3 (the target could
+    not be tested at all), any other ConformanceError 2.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except UsageError as exc:
             raise click.UsageError(str(exc), ctx) from exc
+        except TargetError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(3)
+        except ConformanceError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
