@@ -14,7 +14,9 @@ from pathlib import Path
 
 import click
 
+from conformance.checks import load_check_modules
 from conformance.cli._display import follow, print_outcome, report_folder
+from conformance.cli._options import checks_module_option
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.contract import CLOUDFLARE_BASE_URL, MODEL
 from conformance.errors import UsageError
@@ -78,6 +80,7 @@ def _embedded(token: str) -> Iterator[str]:
 )
 @click.option("--check", "checks", multiple=True, help="Run only this check (repeatable).")
 @click.option("--exclude-check", "exclude_checks", multiple=True, help="Do not run this check (repeatable).")
+@checks_module_option
 @click.option("--strict", is_flag=True, help="A failing 'should' check fails the run too.")
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Accepted failures (JSON).")
 @click.option("--update-baseline", is_flag=True, help="Write this run's failures to --baseline.")
@@ -100,6 +103,7 @@ def run(
     seed: int | None,
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
+    checks_modules: tuple[str, ...],
     strict: bool,
     baseline: Path | None,
     update_baseline: bool,
@@ -112,6 +116,7 @@ def run(
     --strict), 2 a usage error, 3 the target could not be tested at all.
     """
     keep_hypothesis_out_of_cwd()
+    load_check_modules(checks_modules)  # before the config, so --check can name their checks
     source = click.get_current_context().get_parameter_source("base_url")
     if cloudflare and base_url and source is click.core.ParameterSource.COMMANDLINE:
         raise UsageError(f"--cloudflare and --base-url={base_url!r} contradict each other; pass one")
