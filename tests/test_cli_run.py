@@ -306,3 +306,41 @@ def test_a_checks_module_that_cannot_be_loaded_exits_2_naming_option_and_value(
     outcome = CliRunner().invoke(main, [*command, "--checks-module", value])
     assert outcome.exit_code == 2 and message in outcome.output, outcome.output
     assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--timeout", "0"], "--timeout=0.0 is not a positive number of seconds"),
+        (["--timeout", "-3"], "--timeout=-3.0 is not a positive number of seconds"),
+        (["--timeout", "nan"], "--timeout=nan is not a positive number of seconds"),
+        (["--timeout", "soon"], "'--timeout': 'soon' is not a valid float"),
+        (["--connect-timeout", "0"], "--connect-timeout=0.0 is not a positive number of seconds"),
+    ],
+)
+def test_bad_timeouts_exit_2_naming_option_and_value(args: list[str], message: str) -> None:
+    outcome = CliRunner().invoke(
+        main, ["run", "--base-url", "http://127.0.0.1:9/client/v4", "--account-id", "X", *args]
+    )
+    assert outcome.exit_code == 2 and message in outcome.output, outcome.output
+
+
+def test_a_response_slower_than_timeout_is_a_case_error_and_the_run_finishes(tmp_path: Path) -> None:
+    # The fake answers streamed requests only when it shuts down: without
+    # --timeout the run would wait the default 120 s for each.
+    with fake_server({"stall_streams"}, token=TOKEN) as url:
+        done = conformance(
+            "run",
+            *("--base-url", url, "--account-id", "X", "--profile", "smoke", "--seed", "5"),
+            *("--timeout", "1", "--report-dir", "out"),
+            cwd=tmp_path,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    errors = {c["id"]: c["error"] for c in results["cases"] if c["outcome"] == "error"}
+    assert errors and all(error.startswith("ReadTimeout") for error in errors.values())
+    streamed = {c["id"] for c in results["cases"] if c["kind"] != "scenario" and c["stream"]}
+    assert set(errors) == streamed
+    assert results["counts"]["cases_error"] == len(errors) and results["verdict"] == "pass"
+    assert results["counts"]["cases_passed"] == results["counts"]["cases"] - len(errors)

@@ -23,6 +23,7 @@ from conformance.errors import UsageError
 from conformance.report import load_results, write_html_report
 from conformance.runner import PROFILES, RunConfig, RunResult, write_artifacts
 from conformance.runner import run as run_suite
+from conformance.transport import TransportSettings
 
 DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 FALLBACK_TOKEN_ENV = "CLOUDFLARE_AUTH_TOKEN"
@@ -74,6 +75,22 @@ def _embedded(token: str) -> Iterator[str]:
     f"then {FALLBACK_TOKEN_ENV}].",
 )
 @click.option("--concurrency", type=int, default=4, show_default=True, help="Requests in flight at once.")
+@click.option(
+    "--timeout",
+    metavar="SECONDS",
+    type=float,
+    default=TransportSettings.read_timeout_s,
+    show_default=True,
+    help="Read timeout: how long to wait for the response and for each piece of it.",
+)
+@click.option(
+    "--connect-timeout",
+    metavar="SECONDS",
+    type=float,
+    default=TransportSettings.connect_timeout_s,
+    show_default=True,
+    help="How long to wait for a connection.",
+)
 @click.option("--profile", default="standard", show_default=True, help=f"One of {', '.join(PROFILES)}.")
 @click.option(
     "--seed", type=int, default=None, help="Makes the run reproducible; drawn and printed when omitted."
@@ -99,6 +116,8 @@ def run(
     model: str,
     token_env: str | None,
     concurrency: int,
+    timeout: float,
+    connect_timeout: float,
     profile: str,
     seed: int | None,
     checks: tuple[str, ...],
@@ -146,6 +165,7 @@ def run(
             profile=profile,
             seed=seed,
             concurrency=concurrency,
+            transport=TransportSettings(read_timeout_s=timeout, connect_timeout_s=connect_timeout),
             checks=checks,
             exclude_checks=exclude_checks,
             strict=strict,
