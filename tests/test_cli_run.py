@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -72,6 +73,22 @@ def test_a_broken_server_fails_with_exit_1_and_names_the_check(tmp_path: Path) -
     assert "error_envelope_conformance" in (tmp_path / "out" / "summary.md").read_text()
     assert "error_envelope_conformance" in (tmp_path / "out" / "report.html").read_text()
     assert not (tmp_path / "reports").exists()
+
+
+def test_the_help_names_every_report_file_a_run_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CI", "1")
+    with fake_server(token=TOKEN) as url:
+        args = ["run", "--base-url", url, "--account-id", "X", "--profile", "smoke", "--report-dir", "out"]
+        outcome = CliRunner().invoke(main, args, env={"CLOUDFLARE_API_TOKEN": TOKEN})
+    assert outcome.exit_code == 0, outcome.output
+    written = {path.name for path in (tmp_path / "out").iterdir()}
+    named = set(
+        re.findall(r"[a-z]+\.(?:json|xml|md|html)", CliRunner().invoke(main, ["run", "--help"]).output)
+    )
+    assert written == named == {"results.json", "junit.xml", "summary.md", "report.html"}
 
 
 def test_excluding_the_failing_check_passes(tmp_path: Path) -> None:

@@ -129,8 +129,9 @@ def run(
     record: Path | None,
     report_dir: Path | None,
 ) -> None:
-    """Run the conformance suite against an implementation and write results.json, junit.xml, summary.md.
+    """Run the conformance suite against an implementation and write its reports.
 
+    Writes results.json, junit.xml, summary.md and report.html into --report-dir.
     Exit codes: 0 no 'must' failure, 1 a 'must' failure (or any failure with
     --strict), 2 a usage error, 3 the target could not be tested at all.
     """
