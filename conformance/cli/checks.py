@@ -55,7 +55,7 @@ def _print_table(found: list[Check]) -> None:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
     table.add_column("id", no_wrap=True)
     table.add_column("severity", no_wrap=True)
-    table.add_column("description", ratio=3)
+    table.add_column("description", ratio=2)
     table.add_column("clause", ratio=1)
     for item in found:
         # Text, not str: descriptions hold brackets that rich would read as markup.
