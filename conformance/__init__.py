@@ -14,6 +14,7 @@ from conformance.checks import (
     Scenario,
     ScenarioOutcome,
     check,
+    load_check_modules,
 )
 from conformance.contract import (
     MODEL,
@@ -79,6 +80,7 @@ __all__ = [
     "Scenario",
     "ScenarioOutcome",
     "check",
+    "load_check_modules",
     # runner
     "run",
     "replay",

@@ -47,6 +47,7 @@ FAULTS = frozenset(
         "refuse_all_auth",  # 401 for every request
         "endless_stream",  # streams events forever, slowly
         "echo_auth",  # puts the Authorization header it got into every response text
+        "stall_streams",  # answers streamed requests only when the server shuts down
     }
 )
 
@@ -63,6 +64,7 @@ class _State:
         self.seen: set[str] = set()
         self.lock = threading.Lock()
         self.requests = 0
+        self.stopping = threading.Event()
 
 
 def _text(body: dict[str, Any], faults: set[str], streamed: bool) -> list[str]:
@@ -143,6 +145,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, {"error": "boom"})
         body = body if isinstance(body, dict) else {}
         streamed = body.get("stream") is True
+        if streamed and "stall_streams" in faults:
+            state.stopping.wait()  # longer than any client's read timeout, over at shutdown
+            self.close_connection = True
+            return None
         words = _text(body, faults, streamed)
         usage = {"prompt_tokens": 3, "completion_tokens": len(words), "total_tokens": 3 + len(words)}
         if "bad_usage" in faults:
@@ -217,6 +223,7 @@ def fake_server(
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/client/v4"
     finally:
+        state.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -72,6 +73,22 @@ def test_a_broken_server_fails_with_exit_1_and_names_the_check(tmp_path: Path) -
     assert "error_envelope_conformance" in (tmp_path / "out" / "summary.md").read_text()
     assert "error_envelope_conformance" in (tmp_path / "out" / "report.html").read_text()
     assert not (tmp_path / "reports").exists()
+
+
+def test_the_help_names_every_report_file_a_run_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CI", "1")
+    with fake_server(token=TOKEN) as url:
+        args = ["run", "--base-url", url, "--account-id", "X", "--profile", "smoke", "--report-dir", "out"]
+        outcome = CliRunner().invoke(main, args, env={"CLOUDFLARE_API_TOKEN": TOKEN})
+    assert outcome.exit_code == 0, outcome.output
+    written = {path.name for path in (tmp_path / "out").iterdir()}
+    named = set(
+        re.findall(r"[a-z]+\.(?:json|xml|md|html)", CliRunner().invoke(main, ["run", "--help"]).output)
+    )
+    assert written == named == {"results.json", "junit.xml", "summary.md", "report.html"}
 
 
 def test_excluding_the_failing_check_passes(tmp_path: Path) -> None:
@@ -212,3 +229,135 @@ def test_embedded_default_without_the_model_extra_says_how_to_install_it(
     assert result.exit_code == 3, result.output
     assert "pip install 'workers-ai-conformance[model]'" in result.output
     assert "Traceback" not in result.output
+
+
+USER_CHECKS = """\
+from conformance import CheckFailure, NotApplicable, Observation, check
+
+
+@check(
+    id="rejections_are_422",
+    severity="must",
+    description="Schema-invalid bodies get exactly 422.",
+    clause="our API guide",
+)
+def rejections_are_422(observation: Observation) -> None:
+    if observation.case.expect != "reject":
+        raise NotApplicable
+    if observation.exchange.status != 422:
+        raise CheckFailure(
+            received=str(observation.exchange.status), expected="422 for a schema-invalid body"
+        )
+"""
+
+
+def test_a_users_checks_module_takes_part_and_can_be_excluded_by_name(tmp_path: Path) -> None:
+    (tmp_path / "team_checks.py").write_text(USER_CHECKS)
+    with fake_server(token=TOKEN) as url:
+        target = ["--base-url", url, "--account-id", "X", "--profile", "smoke", "--seed", "5"]
+        failing = conformance(
+            "run", *target, "--checks-module", "team_checks.py", "--report-dir", "with", cwd=tmp_path
+        )
+        excluded = conformance(
+            "run",
+            *target,
+            "--checks-module",
+            "team_checks.py",
+            "--exclude-check",
+            "rejections_are_422",
+            "--report-dir",
+            "without",
+            cwd=tmp_path,
+        )
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    results = json.loads((tmp_path / "with" / "results.json").read_text())
+    checks = {c["id"]: c for c in results["checks"]}
+    mine = checks.pop("rejections_are_422")
+    assert mine["severity"] == "must" and mine["status"] == "failed"
+    assert mine["failures"][0]["message"].startswith("Received: 400\nExpected: 422")
+    assert all(c["status"] in ("passed", "skipped") for c in checks.values())
+    assert "rejections_are_422" in failing.stdout
+    assert excluded.returncode == 0, excluded.stdout + excluded.stderr
+    ids = [c["id"] for c in json.loads((tmp_path / "without" / "results.json").read_text())["checks"]]
+    assert "rejections_are_422" not in ids and "status_code_conformance" in ids
+
+
+def test_replay_judges_a_recording_with_a_users_checks_module(tmp_path: Path) -> None:
+    (tmp_path / "team_checks.py").write_text(USER_CHECKS)
+    with fake_server(token=TOKEN) as url:
+        live = conformance(
+            "run",
+            *("--base-url", url, "--account-id", "X", "--profile", "smoke", "--seed", "5"),
+            *("--record", "capture.jsonl", "--report-dir", "live"),
+            cwd=tmp_path,
+        )
+    assert live.returncode == 0, live.stdout + live.stderr
+    # By dotted name this time, importable from the current directory.
+    only_mine = ["--checks-module", "team_checks", "--check", "rejections_are_422"]
+    replayed = conformance("replay", "capture.jsonl", *only_mine, "--report-dir", "mine", cwd=tmp_path)
+    assert replayed.returncode == 1, replayed.stdout + replayed.stderr
+    checks = json.loads((tmp_path / "mine" / "results.json").read_text())["checks"]
+    assert [(c["id"], c["status"]) for c in checks] == [("rejections_are_422", "failed")]
+    without = conformance("replay", "capture.jsonl", "--check", "rejections_are_422", cwd=tmp_path)
+    assert (
+        without.returncode == 2 and "--check='rejections_are_422' is not a registered check" in without.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["run", "--base-url", "http://127.0.0.1:9/client/v4", "--account-id", "X"], ["replay", "capture.jsonl"]],
+)
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("missing_checks.py", "--checks-module='missing_checks.py' does not exist"),
+        ("missing_checks", "--checks-module='missing_checks' could not be imported: no module named"),
+    ],
+)
+def test_a_checks_module_that_cannot_be_loaded_exits_2_naming_option_and_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], value: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # loading a dotted name may add the directory
+    outcome = CliRunner().invoke(main, [*command, "--checks-module", value])
+    assert outcome.exit_code == 2 and message in outcome.output, outcome.output
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--timeout", "0"], "--timeout=0.0 is not a positive number of seconds"),
+        (["--timeout", "-3"], "--timeout=-3.0 is not a positive number of seconds"),
+        (["--timeout", "nan"], "--timeout=nan is not a positive number of seconds"),
+        (["--timeout", "soon"], "'--timeout': 'soon' is not a valid float"),
+        (["--connect-timeout", "0"], "--connect-timeout=0.0 is not a positive number of seconds"),
+    ],
+)
+def test_bad_timeouts_exit_2_naming_option_and_value(args: list[str], message: str) -> None:
+    outcome = CliRunner().invoke(
+        main, ["run", "--base-url", "http://127.0.0.1:9/client/v4", "--account-id", "X", *args]
+    )
+    assert outcome.exit_code == 2 and message in outcome.output, outcome.output
+
+
+def test_a_response_slower_than_timeout_is_a_case_error_and_the_run_finishes(tmp_path: Path) -> None:
+    # The fake answers streamed requests only when it shuts down: without
+    # --timeout the run would wait the default 120 s for each.
+    with fake_server({"stall_streams"}, token=TOKEN) as url:
+        done = conformance(
+            "run",
+            *("--base-url", url, "--account-id", "X", "--profile", "smoke", "--seed", "5"),
+            *("--timeout", "1", "--report-dir", "out"),
+            cwd=tmp_path,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    errors = {c["id"]: c["error"] for c in results["cases"] if c["outcome"] == "error"}
+    assert errors and all(error.startswith("ReadTimeout") for error in errors.values())
+    streamed = {c["id"] for c in results["cases"] if c["kind"] != "scenario" and c["stream"]}
+    assert set(errors) == streamed
+    assert results["counts"]["cases_error"] == len(errors) and results["verdict"] == "pass"
+    assert results["counts"]["cases_passed"] == results["counts"]["cases"] - len(errors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -26,6 +27,7 @@ from conformance.runner import (
     write_artifacts,
 )
 from conformance.runner._engine import plan
+from conformance.transport import TransportSettings
 
 URL = "http://127.0.0.1:8787/client/v4"
 
@@ -57,6 +59,10 @@ def run_fake(faults: set[str] = set(), **options: Any) -> RunResult:  # noqa: B0
         ({"update_baseline": True}, "--update-baseline needs --baseline FILE"),
         ({"baseline": Path("/nonexistent/b.json")}, "--baseline='/nonexistent/b.json' does not exist"),
         ({"checks": ("nope",)}, "--check='nope' is not a registered check"),
+        ({"transport": TransportSettings(read_timeout_s=0)}, "--timeout=0 is not a positive number"),
+        ({"transport": TransportSettings(read_timeout_s=-1.5)}, "--timeout=-1.5 is not a positive"),
+        ({"transport": TransportSettings(read_timeout_s=math.inf)}, "--timeout=inf is not a positive"),
+        ({"transport": TransportSettings(connect_timeout_s=math.nan)}, "--connect-timeout=nan is not a"),
     ],
 )
 def test_bad_config_values_are_usage_errors_naming_option_and_value(

@@ -1,13 +1,15 @@
 """Checks: named properties judged on finished exchanges and scenarios.
 
 Importing this package registers the built-in checks on `registry`; a user's
-own checks register on it with the same `check` decorator.
+own checks register on it with the same `check` decorator, and
+`load_check_modules` imports a user's module of them by name or path.
 """
 
 from __future__ import annotations
 
 from conformance.checks import exchanges as _exchanges  # noqa: F401  (registers the built-ins)
 from conformance.checks import scenarios as _scenarios  # noqa: F401
+from conformance.checks._loading import load_check_modules
 from conformance.checks._registry import (
     SEVERITIES,
     Check,
@@ -45,5 +47,6 @@ __all__ = [
     "ScenarioRequest",
     "Severity",
     "check",
+    "load_check_modules",
     "registry",
 ]

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from conformance.cli.cases import cases
+from conformance.cli.checks import checks
 from conformance.cli.replay import replay
 from conformance.cli.report import report
 from conformance.cli.run import run
@@ -45,6 +46,7 @@ def main() -> None:
 
 
 main.add_command(cases)
+main.add_command(checks)
 main.add_command(report)
 main.add_command(run)
 main.add_command(replay)

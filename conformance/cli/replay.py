@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from conformance.checks import load_check_modules
 from conformance.cli._display import follow, print_outcome, report_folder
+from conformance.cli._options import checks_module_option
 from conformance.cli.run import _write_artifacts
 from conformance.runner import replay as replay_recording
 
@@ -20,6 +22,7 @@ from conformance.runner import replay as replay_recording
 @click.option(
     "--exclude-check", "exclude_checks", multiple=True, help="Do not judge with this check (repeatable)."
 )
+@checks_module_option
 @click.option("--strict", is_flag=True, help="A failing 'should' check fails the run too.")
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Accepted failures (JSON).")
 @click.option("--update-baseline", is_flag=True, help="Write the failures found to --baseline.")
@@ -32,12 +35,14 @@ def replay(
     recording: Path,
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
+    checks_modules: tuple[str, ...],
     strict: bool,
     baseline: Path | None,
     update_baseline: bool,
     report_dir: Path | None,
 ) -> None:
     """Re-judge RECORDING (from `conformance run --record`) offline; same reports and exit codes."""
+    load_check_modules(checks_modules)
     events = replay_recording(
         recording,
         checks=checks,

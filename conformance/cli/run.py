@@ -14,13 +14,16 @@ from pathlib import Path
 
 import click
 
+from conformance.checks import load_check_modules
 from conformance.cli._display import follow, print_outcome, report_folder
+from conformance.cli._options import checks_module_option
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.contract import CLOUDFLARE_BASE_URL, MODEL
 from conformance.errors import UsageError
 from conformance.report import load_results, write_html_report
 from conformance.runner import PROFILES, RunConfig, RunResult, write_artifacts
 from conformance.runner import run as run_suite
+from conformance.transport import TransportSettings
 
 DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 FALLBACK_TOKEN_ENV = "CLOUDFLARE_AUTH_TOKEN"
@@ -72,12 +75,29 @@ def _embedded(token: str) -> Iterator[str]:
     f"then {FALLBACK_TOKEN_ENV}].",
 )
 @click.option("--concurrency", type=int, default=4, show_default=True, help="Requests in flight at once.")
+@click.option(
+    "--timeout",
+    metavar="SECONDS",
+    type=float,
+    default=TransportSettings.read_timeout_s,
+    show_default=True,
+    help="Read timeout: how long to wait for the response and for each piece of it.",
+)
+@click.option(
+    "--connect-timeout",
+    metavar="SECONDS",
+    type=float,
+    default=TransportSettings.connect_timeout_s,
+    show_default=True,
+    help="How long to wait for a connection.",
+)
 @click.option("--profile", default="standard", show_default=True, help=f"One of {', '.join(PROFILES)}.")
 @click.option(
     "--seed", type=int, default=None, help="Makes the run reproducible; drawn and printed when omitted."
 )
 @click.option("--check", "checks", multiple=True, help="Run only this check (repeatable).")
 @click.option("--exclude-check", "exclude_checks", multiple=True, help="Do not run this check (repeatable).")
+@checks_module_option
 @click.option("--strict", is_flag=True, help="A failing 'should' check fails the run too.")
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Accepted failures (JSON).")
 @click.option("--update-baseline", is_flag=True, help="Write this run's failures to --baseline.")
@@ -96,22 +116,27 @@ def run(
     model: str,
     token_env: str | None,
     concurrency: int,
+    timeout: float,
+    connect_timeout: float,
     profile: str,
     seed: int | None,
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
+    checks_modules: tuple[str, ...],
     strict: bool,
     baseline: Path | None,
     update_baseline: bool,
     record: Path | None,
     report_dir: Path | None,
 ) -> None:
-    """Run the conformance suite against an implementation and write results.json, junit.xml, summary.md.
+    """Run the conformance suite against an implementation and write its reports.
 
+    Writes results.json, junit.xml, summary.md and report.html into --report-dir.
     Exit codes: 0 no 'must' failure, 1 a 'must' failure (or any failure with
     --strict), 2 a usage error, 3 the target could not be tested at all.
     """
     keep_hypothesis_out_of_cwd()
+    load_check_modules(checks_modules)  # before the config, so --check can name their checks
     source = click.get_current_context().get_parameter_source("base_url")
     if cloudflare and base_url and source is click.core.ParameterSource.COMMANDLINE:
         raise UsageError(f"--cloudflare and --base-url={base_url!r} contradict each other; pass one")
@@ -141,6 +166,7 @@ def run(
             profile=profile,
             seed=seed,
             concurrency=concurrency,
+            transport=TransportSettings(read_timeout_s=timeout, connect_timeout_s=connect_timeout),
             checks=checks,
             exclude_checks=exclude_checks,
             strict=strict,

@@ -10,6 +10,7 @@ Every bad value is a `UsageError` naming the option and the value::
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -69,6 +70,8 @@ class RunConfig:
             raise UsageError(f"--seed={self.seed!r} is not an integer between 0 and {SEED_LIMIT}")
         if isinstance(self.concurrency, bool) or not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise UsageError(f"--concurrency={self.concurrency!r} is not between 1 and {MAX_CONCURRENCY}")
+        if self.transport is not None:
+            _check_timeouts(self.transport)
         if self.update_baseline and self.baseline is None:
             raise UsageError("--update-baseline needs --baseline FILE to say which file to write")
         if self.baseline is not None and not self.update_baseline and not self.baseline.is_file():
@@ -94,3 +97,13 @@ class RunConfig:
         if settings.concurrency != self.concurrency:
             settings = replace(settings, concurrency=self.concurrency)
         return settings
+
+
+def _check_timeouts(settings: TransportSettings) -> None:
+    for option, value in (
+        ("--timeout", settings.read_timeout_s),
+        ("--connect-timeout", settings.connect_timeout_s),
+    ):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or value <= 0:
+            raise UsageError(f"{option}={value!r} is not a positive number of seconds")
