@@ -361,3 +361,8 @@ def test_a_response_slower_than_timeout_is_a_case_error_and_the_run_finishes(tmp
     assert set(errors) == streamed
     assert results["counts"]["cases_error"] == len(errors) and results["verdict"] == "pass"
     assert results["counts"]["cases_passed"] == results["counts"]["cases"] - len(errors)
+    # The stream-vs-non-stream scenario lost its streamed half: the check says why it could not judge.
+    agreement = next(c for c in results["checks"] if c["id"] == "stream_matches_non_stream")
+    assert agreement["status"] == "skipped"
+    assert "skipped on every case, e.g. scenario/" in agreement["skip_reason"]
+    assert "produced no text" in agreement["skip_reason"]

@@ -202,13 +202,14 @@ def judge_case(case: Case, exchange: Exchange, checks: Sequence[Check], facts: R
     observation = Observation(case, exchange, facts)
     statuses: dict[str, CheckStatus] = {}
     failures: list[Failure] = []
+    skips: list[Failure] = []
     for check in checks:
-        status, failure = _apply(check, observation, case.id)
+        status, note = _apply(check, observation, case.id)
         if status is not None:
             statuses[check.id] = status
-        if failure is not None:
-            failures.append(failure)
-    return CaseResult(case, _outcome(statuses), statuses, tuple(failures), (exchange,))
+        if note is not None:
+            (skips if status == "skipped" else failures).append(note)
+    return CaseResult(case, _outcome(statuses), statuses, tuple(failures), (exchange,), skips=tuple(skips))
 
 
 def judge_scenario(
@@ -221,19 +222,22 @@ def judge_scenario(
         )
     if all(e.status is None for e in exchanges):
         return CaseResult(scenario, "error", {}, (), exchanges, error=exchanges[0].error)
-    status, failure = _apply(check, ScenarioOutcome(scenario, exchanges, facts), scenario.id)
+    status, note = _apply(check, ScenarioOutcome(scenario, exchanges, facts), scenario.id)
     statuses: dict[str, CheckStatus] = {check.id: status} if status is not None else {}
-    failures = (failure,) if failure is not None else ()
-    return CaseResult(scenario, _outcome(statuses), statuses, failures, exchanges)
+    notes = (note,) if note is not None else ()
+    if status == "skipped":
+        return CaseResult(scenario, _outcome(statuses), statuses, (), exchanges, skips=notes)
+    return CaseResult(scenario, _outcome(statuses), statuses, notes, exchanges)
 
 
 def _apply(check: Check, subject: Any, case_id: str) -> tuple[CheckStatus | None, Failure | None]:
+    """The check's status on one subject, with its failure or, for a skip, its reason."""
     try:
         check(subject)
     except NotApplicable:
         return None, None
-    except CheckSkipped:
-        return "skipped", None
+    except CheckSkipped as exc:
+        return "skipped", Failure(check.id, case_id, exc.reason, check.severity)
     except CheckFailure as exc:
         return "failed", Failure(check.id, case_id, str(exc), check.severity)
     except Exception as exc:  # a check's own bug must not end the run

@@ -137,13 +137,13 @@ def _check_result(check: Check, cases: Sequence[CaseResult], skip_reason: str | 
     failures: list[Failure] = []
     checked = 0
     errored = False
-    skips = 0
+    skips: list[Failure] = []
     for result in cases:
         status = result.checks.get(check.id)
         if status is None:
             continue
         if status == "skipped":
-            skips += 1
+            skips.extend(s for s in result.skips if s.check_id == check.id)
             continue
         checked += 1
         errored = errored or status == "error"
@@ -159,7 +159,9 @@ def _check_result(check: Check, cases: Sequence[CaseResult], skip_reason: str | 
         overall = "skipped"
         if skip_reason is None:
             skip_reason = (
-                "no case in this run was one it applies to" if not skips else "skipped on every case"
+                f"skipped on every case, e.g. {skips[0].case_id}: {skips[0].message}"
+                if skips
+                else "no case in this run was one it applies to"
             )
     return CheckResult(
         check, overall, checked, tuple(failures), skip_reason if overall == "skipped" else None

@@ -44,6 +44,8 @@ class CaseResult:
     failures: tuple[Failure, ...]
     exchanges: tuple[Exchange, ...]
     error: str | None = None
+    skips: tuple[Failure, ...] = ()
+    """Checks that could not judge this case, each with its reason (the message)."""
 
     @property
     def id(self) -> str:
