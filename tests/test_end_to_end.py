@@ -246,9 +246,7 @@ def test_run_against_a_served_reference_server_passes(served: str, tmp_path: Pat
         assert SERVER_TOKEN not in text, f"the token appears in {path}"
 
 
-def test_run_with_a_wrong_token_cannot_test_and_exits_3(
-    served: str, tmp_path: Path, cache_dir: Path
-) -> None:
+def test_run_with_a_wrong_token_cannot_test_and_exits_3(served: str, tmp_path: Path, cache_dir: Path) -> None:
     env = user_env(cache_dir, CLOUDFLARE_API_TOKEN="not-the-" + SERVER_TOKEN)
     completed = conformance(
         "run", "--base-url", served, "--account-id", "X", "--profile", "smoke", "--report-dir", "out",
