@@ -10,6 +10,7 @@ the server cannot hide itself.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,6 +119,8 @@ def test_invalid_case_is_400_5006_naming_the_violation(client: httpx.Client, url
     assert message.startswith("AiError: Bad input: "), message
     # A violation of the body itself (pointer "") is reported at "/", as the real service does.
     assert message.endswith(f"({keyword} at {pointer or '/'})"), message
+    # The client sent JSON: values are shown as JSON (`true`, `null`, `["x"]`), never as Python.
+    assert not re.search(r"\b(True|False|None)\b|[\[{(]'", message), message
     if pointer == "" and keyword == "oneOf":
         assert "'prompt'" in message and "'messages'" in message, message
     elif pointer == "":
