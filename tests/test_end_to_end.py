@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -149,6 +150,12 @@ def test_embedded_smoke_run_passes_and_writes_every_report(
     assert results["counts"]["cases_failed"] == 0 and results["counts"]["cases_error"] == 0
     assert "PASS" in completed.stdout + completed.stderr
 
+    junit = ElementTree.parse(latest / "junit.xml").getroot()
+    assert junit.tag == "testsuites" and int(junit.attrib["tests"]) > 0
+    assert junit.attrib["failures"] == "0" and junit.attrib["errors"] == "0"
+    assert (latest / "summary.md").read_text(encoding="utf-8").startswith("# Workers AI conformance: PASS")
+    assert "</html>" in (latest / "report.html").read_text(encoding="utf-8")
+
 
 def test_embedded_run_never_writes_its_token(
     embedded_run: tuple[Path, subprocess.CompletedProcess[str], list[str]],
@@ -256,5 +263,6 @@ def test_run_with_a_wrong_token_cannot_test_and_exits_3(served: str, tmp_path: P
     assert completed.returncode == 3, completed.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert results["verdict"] == "error"
-    assert results["reason"], results
-    assert "401" in results["reason"] or "auth" in results["reason"].lower(), results["reason"]
+    reason = results["reason"]
+    assert reason and "401" in reason, results
+    assert reason in completed.stdout + completed.stderr, "the reason is not printed"
