@@ -12,6 +12,7 @@ Lengths are counted in code points, as JSON Schema and Python's ``len`` do:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -124,7 +125,11 @@ def _no_branch_engaged(error: ValidationError, branches: Sequence[dict[str, Any]
 def _brief(value: Any) -> str:
     if isinstance(value, str):
         return f"a string of {len(value)} characters"
-    text = repr(value)
+    # The reader sent JSON, so show JSON (`true`, `null`, `["x"]`), not Python's repr.
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -175,7 +180,10 @@ def _sentence(error: ValidationError) -> str:
             got = _JSON_TYPES.get(type(value), type(value).__name__)
             types = [limit] if isinstance(limit, str) else list(limit)
             wanted = " or ".join(_SCHEMA_TYPES.get(name, name) for name in types)
-            shown = _brief(value) if isinstance(value, str) else f"{got} ({_brief(value)})"
+            if isinstance(value, str) or value is None:
+                shown = _brief(value)
+            else:
+                shown = f"{got} ({_brief(value)})"
             return f"{where.capitalize()} is {shown}, but the schema requires {wanted}."
         case "const":
             return f"{where.capitalize()} is {_brief(value)}; the schema requires exactly {limit!r}."
