@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -39,22 +38,21 @@ def test_token_is_enforced_when_given() -> None:
     assert accepted.status_code == 200
 
 
-def test_responses_are_not_delayed_by_nagle() -> None:
-    from conformance.server.app import create_app
-    from conformance.server.embedded import serving
-    from tests._reference_server import ScriptedEngine
+def test_accepted_connections_have_nagle_off() -> None:
+    # With Nagle on, uvicorn's separate head and body writes wait ~40 ms for a
+    # delayed ACK on every response. Asserted on the socket option, not on a
+    # timing, so a busy machine cannot make it flake; the latency itself is
+    # measured in benchmarks/reference_server.py.
+    import socket
 
-    with serving(create_app(ScriptedEngine(["x"]))) as origin, httpx.Client() as client:
-        url = run_url(origin + "/client/v4")
-        client.post(url, json={"prompt": "x"})
+    from conformance.server.embedded import listening_socket
 
-        timings = []
-        for _ in range(11):
-            started = time.perf_counter()
-            client.post(url, json={"prompt": "x"})
-            timings.append(time.perf_counter() - started)
-    # With Nagle on, every response waits ~40 ms for a delayed ACK.
-    assert sorted(timings)[5] < 0.03, timings
+    listener = listening_socket("127.0.0.1", 0)
+    listener.listen(1)
+    with listener, socket.create_connection(listener.getsockname()[:2]) as _client:
+        accepted, _ = listener.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
 
 
 def test_http_layer_and_cli_do_not_import_torch() -> None:
