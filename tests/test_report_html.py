@@ -8,7 +8,6 @@ import copy
 import hashlib
 import json
 import re
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -279,15 +278,14 @@ def test_rendering_does_not_change_the_results() -> None:
 
 
 @pytest.mark.slow
-def test_five_thousand_cases_render_fast_into_a_small_file() -> None:
+def test_five_thousand_cases_render_into_a_small_file() -> None:
+    # Size only: render time is measured in benchmarks/report_render.py, not
+    # asserted here, where a busy machine would make it flake.
     results = large_run(5000)
-    started = time.perf_counter()
     html = render_html(results)
-    elapsed = time.perf_counter() - started
     failing = results["counts"]["cases_failed"]
     assert html.count('<article class="case') == failing
     assert len(html.encode()) < 1_000_000
-    assert elapsed < 10
 
 
 @pytest.mark.slow
