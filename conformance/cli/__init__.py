@@ -30,13 +30,20 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            raise click.UsageError(str(exc), ctx) from exc
+            raise click.UsageError(str(exc), self._subcommand_context(ctx)) from exc
         except TargetError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(3)
         except ConformanceError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
+
+    def _subcommand_context(self, ctx: click.Context) -> click.Context:
+        # So the usage line names the subcommand ("Usage: conformance run ...")
+        # rather than the group; the subcommand's own context is gone by now.
+        name = ctx.invoked_subcommand
+        command = self.get_command(ctx, name) if name else None
+        return click.Context(command, parent=ctx, info_name=name) if command else ctx
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
