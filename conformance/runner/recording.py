@@ -19,6 +19,7 @@ from conformance.checks import RunFacts, Scenario, ScenarioRequest
 from conformance.errors import UsageError
 from conformance.generation import Case, CaseKind, Outcome
 from conformance.runner.config import RunConfig
+from conformance.runner.results import redact_secrets
 from conformance.transport import Exchange, StreamFacts, Timing
 
 FORMAT = "workers-ai-conformance/recording"
@@ -54,9 +55,7 @@ class Recorder:
 
     def _write(self, document: dict[str, Any]) -> None:
         line = json.dumps(document, ensure_ascii=False)
-        for secret in self._secrets:
-            line = line.replace(secret, "[REDACTED]")
-        self._stream.write(line + "\n")
+        self._stream.write(redact_secrets(line, self._secrets) + "\n")
 
     def add(self, item: Case | Scenario, exchanges: tuple[Exchange, ...]) -> None:
         self._write({"item": item_to_json(item), "exchanges": [exchange_to_json(e) for e in exchanges]})
