@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from conformance.checks import RunFacts, Scenario, ScenarioRequest
 from conformance.errors import UsageError
-from conformance.generation import Case, CaseKind, Outcome
+from conformance.generation import Case
 from conformance.runner.config import RunConfig
 from conformance.runner.results import redact_secrets
 from conformance.transport import Exchange, StreamFacts, Timing
@@ -102,32 +102,14 @@ def item_to_json(item: Case | Scenario) -> dict[str, Any]:
             "check": item.check,
             "requests": [{"body": r.body, "auth": r.auth} for r in item.requests],
         }
-    return {
-        "type": "case",
-        "id": item.id,
-        "kind": str(item.kind),
-        "label": item.label,
-        "body": item.body,
-        "expect": str(item.expect),
-        "violates": list(item.violates) if item.violates else None,
-        "tags": list(item.tags),
-    }
+    return {"type": "case", **item.to_json()}
 
 
 def item_from_json(data: dict[str, Any]) -> Case | Scenario:
     if data["type"] == "scenario":
         requests = tuple(ScenarioRequest(r["body"], r["auth"]) for r in data["requests"])
         return Scenario(data["id"], data["label"], requests, data.get("check", ""))
-    violates = tuple(data["violates"]) if data.get("violates") else None
-    return Case(
-        data["id"],
-        CaseKind(data["kind"]),
-        data["label"],
-        data["body"],
-        Outcome(data["expect"]),
-        violates,
-        tuple(data.get("tags", ())),
-    )
+    return Case.from_json(data)
 
 
 def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
