@@ -26,6 +26,7 @@ def snippet(text: str, limit: int = 120) -> str:
 
 
 def is_success(exchange: Exchange) -> bool:
+    """Whether the target answered with a 2xx (a transport error has no status)."""
     return exchange.status is not None and 200 <= exchange.status < 300
 
 

@@ -94,6 +94,7 @@ def load_recording(path: Path) -> Recording:
 
 
 def item_to_json(item: Case | Scenario) -> dict[str, Any]:
+    """A recording line's ``item``: a case or a scenario, told apart by ``type``."""
     if isinstance(item, Scenario):
         return {
             "type": "scenario",
@@ -106,6 +107,7 @@ def item_to_json(item: Case | Scenario) -> dict[str, Any]:
 
 
 def item_from_json(data: dict[str, Any]) -> Case | Scenario:
+    """The inverse of `item_to_json`."""
     if data["type"] == "scenario":
         requests = tuple(ScenarioRequest(r["body"], r["auth"]) for r in data["requests"])
         return Scenario(data["id"], data["label"], requests, data.get("check", ""))
@@ -113,6 +115,7 @@ def item_from_json(data: dict[str, Any]) -> Case | Scenario:
 
 
 def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
+    """An exchange as JSON: the body as text when it is UTF-8, else as base64 (``body_b64``)."""
     try:
         body: dict[str, Any] = {"body_text": exchange.body.decode("utf-8")}
     except UnicodeDecodeError:
@@ -150,6 +153,7 @@ def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
 
 
 def exchange_from_json(data: dict[str, Any]) -> Exchange:
+    """The inverse of `exchange_to_json`."""
     if "body_b64" in data:
         body = base64.b64decode(data["body_b64"])
     else:
