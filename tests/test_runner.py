@@ -238,3 +238,10 @@ def test_replay_of_a_run_without_a_token_skips_auth_for_the_same_reason(tmp_path
         next(c.skip_reason for c in r.checks if c.check.id == "auth_enforced") for r in (live, replayed)
     ]
     assert reasons[0] == reasons[1] and reasons[0] and "no token" in reasons[0]
+
+
+def test_redact_secrets_replaces_every_secret_and_skips_empty_ones() -> None:
+    from conformance.runner.results import redact_secrets
+
+    assert redact_secrets("a tok b tok", ["tok", ""]) == "a [REDACTED] b [REDACTED]"
+    assert redact_secrets("nothing", []) == "nothing"

@@ -26,6 +26,7 @@ def snippet(text: str, limit: int = 120) -> str:
 
 
 def is_success(exchange: Exchange) -> bool:
+    """Whether the target answered with a 2xx (a transport error has no status)."""
     return exchange.status is not None and 200 <= exchange.status < 300
 
 
@@ -34,12 +35,8 @@ def generated_text(exchange: Exchange) -> str | None:
     if exchange.stream is not None:
         pieces = [e.get("response") for e in exchange.stream.json_events if isinstance(e, dict)]
         return "".join(p for p in pieces if isinstance(p, str))
-    try:
-        body = json.loads(exchange.body)
-    except ValueError:
-        return None
-    result = body.get("result") if isinstance(body, dict) else None
-    text = result.get("response") if isinstance(result, dict) else None
+    result = _result_object(exchange)
+    text = result.get("response") if result is not None else None
     return text if isinstance(text, str) else None
 
 
@@ -51,12 +48,18 @@ def reported_usage(exchange: Exchange) -> Any:
             if isinstance(event, dict) and "usage" in event:
                 found = event["usage"]
         return found
+    result = _result_object(exchange)
+    return result.get("usage") if result is not None else None
+
+
+def _result_object(exchange: Exchange) -> dict[str, Any] | None:
+    # A malformed body is the envelope checks' business; here it just has no result.
     try:
         body = json.loads(exchange.body)
     except ValueError:
         return None
     result = body.get("result") if isinstance(body, dict) else None
-    return result.get("usage") if isinstance(result, dict) else None
+    return result if isinstance(result, dict) else None
 
 
 def first_difference(a: str, b: str) -> str:

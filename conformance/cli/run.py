@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from conformance.errors import UsageError
 from conformance.report import load_results, write_html_report
 from conformance.runner import PROFILES, RunConfig, RunResult, write_artifacts
 from conformance.runner import run as run_suite
+from conformance.runner.results import redact_secrets
 from conformance.transport import TransportSettings
 
 DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
@@ -185,17 +186,10 @@ def run(
             f"(rerun with --seed {config.run_seed})",
             err=True,
         )
-        result = follow(run_suite(config), _redactor(token))
+        result = follow(run_suite(config), lambda text: redact_secrets(text, (token,) if token else ()))
     folder = report_folder(report_dir)
     written = _write_artifacts(result, folder)
     if record is not None:
         written.append(record)
     print_outcome(result, folder, written)
     raise SystemExit(result.exit_code)
-
-
-def _redactor(token: str | None) -> Callable[[str], str]:
-    def redact(text: str) -> str:
-        return text.replace(token, "[REDACTED]") if token else text
-
-    return redact

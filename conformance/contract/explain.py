@@ -102,9 +102,7 @@ def _place(error: ValidationError) -> str:
 
 
 def _several_branches_match(error: ValidationError, branches: Sequence[dict[str, Any]]) -> str:
-    matching = [
-        (i, b) for i, b in enumerate(branches) if Draft202012Validator(b).is_valid(error.instance)
-    ]
+    matching = [(i, b) for i, b in enumerate(branches) if Draft202012Validator(b).is_valid(error.instance)]
     names = " and ".join(_branch_name(i, b) for i, b in matching)
     keys = [k for _, b in matching for k in b.get("required", [])]
     advice = f" Send only one of {', '.join(repr(k) for k in keys)}." if keys else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +21,7 @@ from conformance.runner.results import (
     Failure,
     RunResult,
     Verdict,
+    redact_secrets,
 )
 
 
@@ -55,7 +56,7 @@ def summarise(
         judged = {(check_id, r.id) for r in cases for check_id in r.checks}
         fixed = tuple(sorted(k for k in previous - current if k in judged))
         if config.update_baseline:
-            save_baseline(config.baseline, failures, redact=_redactor(secrets))
+            save_baseline(config.baseline, failures, redact=lambda text: redact_secrets(text, secrets))
             accepted = current
             cases = tuple(_mark_baselined(r, accepted) for r in cases)
             check_results = tuple(_check_result(c, cases, skipped.get(c.id)) for c in checks)
@@ -107,15 +108,6 @@ def summarise(
         baseline=baseline,
         secrets=secrets,
     )
-
-
-def _redactor(secrets: tuple[str, ...]) -> Callable[[str], str]:
-    def redact(text: str) -> str:
-        for secret in secrets:
-            text = text.replace(secret, "[REDACTED]")
-        return text
-
-    return redact
 
 
 def _target(config: RunConfig) -> dict[str, Any]:

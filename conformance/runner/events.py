@@ -1,7 +1,7 @@
 """Events a run emits, in order: one `RunStarted`, an `ItemFinished` per case or scenario, one `RunFinished`.
 
-Consumers (the CLI's progress display, the pytest plugin, the HTML report's
-live view) read these; the runner never imports them.
+Consumers (the CLI's progress display, a library user's loop over
+`conformance.run`) read these; the runner never imports them.
 """
 
 from __future__ import annotations

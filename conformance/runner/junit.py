@@ -15,6 +15,7 @@ from conformance.runner.results import Failure, RunResult
 
 
 def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
+    """junit.xml as a tree: a ``<testcase>`` per case and check, not yet redacted."""
     suites = ET.Element("testsuites", name="conformance")
     suite = ET.SubElement(
         suites,

@@ -17,8 +17,9 @@ from typing import IO, Any
 
 from conformance.checks import RunFacts, Scenario, ScenarioRequest
 from conformance.errors import UsageError
-from conformance.generation import Case, CaseKind, Outcome
+from conformance.generation import Case
 from conformance.runner.config import RunConfig
+from conformance.runner.results import redact_secrets
 from conformance.transport import Exchange, StreamFacts, Timing
 
 FORMAT = "workers-ai-conformance/recording"
@@ -54,9 +55,7 @@ class Recorder:
 
     def _write(self, document: dict[str, Any]) -> None:
         line = json.dumps(document, ensure_ascii=False)
-        for secret in self._secrets:
-            line = line.replace(secret, "[REDACTED]")
-        self._stream.write(line + "\n")
+        self._stream.write(redact_secrets(line, self._secrets) + "\n")
 
     def add(self, item: Case | Scenario, exchanges: tuple[Exchange, ...]) -> None:
         self._write({"item": item_to_json(item), "exchanges": [exchange_to_json(e) for e in exchanges]})
@@ -95,6 +94,7 @@ def load_recording(path: Path) -> Recording:
 
 
 def item_to_json(item: Case | Scenario) -> dict[str, Any]:
+    """A recording line's ``item``: a case or a scenario, told apart by ``type``."""
     if isinstance(item, Scenario):
         return {
             "type": "scenario",
@@ -103,35 +103,19 @@ def item_to_json(item: Case | Scenario) -> dict[str, Any]:
             "check": item.check,
             "requests": [{"body": r.body, "auth": r.auth} for r in item.requests],
         }
-    return {
-        "type": "case",
-        "id": item.id,
-        "kind": str(item.kind),
-        "label": item.label,
-        "body": item.body,
-        "expect": str(item.expect),
-        "violates": list(item.violates) if item.violates else None,
-        "tags": list(item.tags),
-    }
+    return {"type": "case", **item.to_json()}
 
 
 def item_from_json(data: dict[str, Any]) -> Case | Scenario:
+    """The inverse of `item_to_json`."""
     if data["type"] == "scenario":
         requests = tuple(ScenarioRequest(r["body"], r["auth"]) for r in data["requests"])
         return Scenario(data["id"], data["label"], requests, data.get("check", ""))
-    violates = tuple(data["violates"]) if data.get("violates") else None
-    return Case(
-        data["id"],
-        CaseKind(data["kind"]),
-        data["label"],
-        data["body"],
-        Outcome(data["expect"]),
-        violates,
-        tuple(data.get("tags", ())),
-    )
+    return Case.from_json(data)
 
 
 def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
+    """An exchange as JSON: the body as text when it is UTF-8, else as base64 (``body_b64``)."""
     try:
         body: dict[str, Any] = {"body_text": exchange.body.decode("utf-8")}
     except UnicodeDecodeError:
@@ -169,6 +153,7 @@ def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
 
 
 def exchange_from_json(data: dict[str, Any]) -> Exchange:
+    """The inverse of `exchange_to_json`."""
     if "body_b64" in data:
         body = base64.b64decode(data["body_b64"])
     else:

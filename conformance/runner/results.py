@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from conformance.checks import Check, Scenario
 from conformance.generation import Case
-from conformance.transport import Exchange
+from conformance.transport import REDACTED, Exchange
 
 CaseOutcome = Literal["passed", "failed", "error"]
 CheckStatus = Literal["passed", "failed", "skipped", "error"]
@@ -117,7 +118,20 @@ class RunResult:
 
     def redact(self, text: str) -> str:
         """``text`` with every secret of the run replaced by ``[REDACTED]``."""
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "[REDACTED]")
-        return text
+        return redact_secrets(text, self.secrets)
+
+
+def redact_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced by ``[REDACTED]``.
+
+    Every writer of a run's output goes through this, so one rule decides what
+    is scrubbed; an empty secret is skipped (replacing "" would pad every
+    character).
+
+    >>> redact_secrets("Bearer s3cret", ["s3cret"])
+    'Bearer [REDACTED]'
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text

@@ -10,6 +10,7 @@ _VERDICT = {"pass": "PASS", "fail": "FAIL", "error": "ERROR: target could not be
 
 
 def summary_markdown(result: RunResult) -> str:
+    """summary.md for a CI job summary: verdict, counts, failing and skipped checks; not yet redacted."""
     c = result.counts
     lines = [
         f"# Workers AI conformance: {_VERDICT[result.verdict]}",
@@ -59,5 +60,6 @@ def summary_markdown(result: RunResult) -> str:
 
 
 def write_summary(result: RunResult, path: Path) -> Path:
+    """Write summary.md with every secret of the run redacted; returns ``path``."""
     path.write_text(result.redact(summary_markdown(result)), encoding="utf-8")
     return path

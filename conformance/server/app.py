@@ -81,6 +81,7 @@ def create_app(
 
 
 def error_response(error: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The Workers AI error envelope for ``error``, with the HTTP status its code carries."""
     return JSONResponse(error.to_json(), status_code=error.status, headers=headers)
 
 

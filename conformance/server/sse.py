@@ -30,10 +30,12 @@ def event(payload: dict[str, Any]) -> bytes:
 
 
 def text_event(text: str) -> bytes:
+    """A piece of generated text, padded with ``p`` like the real service's events."""
     return event({"response": text, "p": padding()})
 
 
 def closing_event(usage: Usage, tool_calls: Sequence[ToolCall] = ()) -> bytes:
+    """The last event before ``[DONE]``: empty text, the usage and any tool calls."""
     payload: dict[str, Any] = {"response": "", "usage": usage.to_json()}
     if tool_calls:
         payload["tool_calls"] = [call.to_json() for call in tool_calls]
