@@ -1,6 +1,6 @@
 """Measures the runner: requests per second against a zero-latency server, and the smoke profile's time.
 
-    .venv/bin/python benchmarks/bench_runner.py [--requests 2000] [--concurrency 8]
+    .venv/bin/python benchmarks/bench_runner.py [--requests 2000] [--concurrency 4] [--repeat 3]
 
 Prints a Markdown table; docs/runner.md quotes it with the machine it ran on.
 """
