@@ -367,3 +367,16 @@ def test_a_response_slower_than_timeout_is_a_case_error_and_the_run_finishes(tmp
     assert agreement["status"] == "skipped"
     assert "skipped on every case, e.g. scenario/" in agreement["skip_reason"]
     assert "produced no text" in agreement["skip_reason"]
+
+
+def test_a_target_that_needs_a_token_the_run_lacks_exits_3_saying_where_to_put_it(tmp_path: Path) -> None:
+    with fake_server(token=TOKEN) as url:
+        done = conformance(
+            "run",
+            *("--base-url", url, "--account-id", "X", "--profile", "smoke", "--token-env", "TEAM_TOKEN"),
+            cwd=tmp_path,
+            token=None,
+        )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "requires a token (it answered 401) and this run has none" in done.stdout + done.stderr
+    assert "--token-env" in done.stdout + done.stderr

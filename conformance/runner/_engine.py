@@ -263,8 +263,8 @@ def _untestable_from_probe(exchange: Exchange, facts: RunFacts) -> str | None:
                 "check the token and the account id"
             )
         return (
-            f"the target requires a token (it answered {exchange.status}): set CLOUDFLARE_API_TOKEN "
-            "or name the variable with --token-env"
+            f"the target requires a token (it answered {exchange.status}) and this run has none: "
+            "put it in CLOUDFLARE_API_TOKEN (or CLOUDFLARE_AUTH_TOKEN), or in the variable --token-env names"
         )
     return None
 
