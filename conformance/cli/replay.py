@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from conformance.checks import load_check_modules
+from conformance.cli._artifacts import write_reports
 from conformance.cli._display import follow, print_outcome, report_folder
 from conformance.cli._options import checks_module_option
-from conformance.cli.run import _write_artifacts
 from conformance.runner import replay as replay_recording
 
 
@@ -53,5 +53,5 @@ def replay(
     )
     result = follow(events, lambda text: text)
     folder = report_folder(report_dir)
-    print_outcome(result, folder, _write_artifacts(result, folder))
+    print_outcome(result, folder, write_reports(result, folder))
     raise SystemExit(result.exit_code)

@@ -15,13 +15,13 @@ from pathlib import Path
 import click
 
 from conformance.checks import load_check_modules
+from conformance.cli._artifacts import write_reports
 from conformance.cli._display import follow, print_outcome, report_folder
 from conformance.cli._options import checks_module_option
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.contract import CLOUDFLARE_BASE_URL, MODEL
 from conformance.errors import UsageError
-from conformance.report import load_results, write_html_report
-from conformance.runner import PROFILES, RunConfig, RunResult, write_artifacts
+from conformance.runner import PROFILES, RunConfig
 from conformance.runner import run as run_suite
 from conformance.runner.results import redact_secrets
 from conformance.transport import TransportSettings
@@ -29,15 +29,6 @@ from conformance.transport import TransportSettings
 DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 FALLBACK_TOKEN_ENV = "CLOUDFLARE_AUTH_TOKEN"
 EMBEDDED_ACCOUNT = "embedded"
-
-
-def _write_artifacts(result: RunResult, folder: Path) -> list[Path]:
-    """Every report file of a run: results.json, junit.xml, summary.md and report.html."""
-    written = write_artifacts(result, folder)
-    # Rendered from the written, redacted results.json, never from the in-memory
-    # result: only the files on disk have had the token taken out.
-    report = write_html_report(load_results(folder / "results.json"), folder / "report.html")
-    return [*written, report]
 
 
 def _token(token_env: str | None) -> str | None:
@@ -188,7 +179,7 @@ def run(
         )
         result = follow(run_suite(config), lambda text: redact_secrets(text, (token,) if token else ()))
     folder = report_folder(report_dir)
-    written = _write_artifacts(result, folder)
+    written = write_reports(result, folder)
     if record is not None:
         written.append(record)
     print_outcome(result, folder, written)

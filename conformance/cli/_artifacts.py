@@ -1,0 +1,17 @@
+"""The report files `conformance run` and `conformance replay` both write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.report import load_results, write_html_report
+from conformance.runner import RunResult, write_artifacts
+
+
+def write_reports(result: RunResult, folder: Path) -> list[Path]:
+    """Every report file of a run: results.json, junit.xml, summary.md and report.html."""
+    written = write_artifacts(result, folder)
+    # Rendered from the written, redacted results.json, never from the in-memory
+    # result: only the files on disk have had the token taken out.
+    report = write_html_report(load_results(folder / "results.json"), folder / "report.html")
+    return [*written, report]
