@@ -58,6 +58,7 @@ class TransformersEngine:
         self._tokenizer = tokenizer
         self._path = path
         self._device = device
+        self._cache_argument = _cache_argument_name(model)
         self._lock = threading.Lock()
         # HF's fast-tokenizer wrapper may reconfigure the Rust tokenizer inside encode
         # ("Already borrowed" under concurrency); encoding is short, so serialise it.
@@ -183,11 +184,22 @@ class TransformersEngine:
 
     def _forward(self, ids: Any, cache: Any) -> tuple[Any, Any]:
         torch = self._torch
+        # transformers 5.24 renamed ``past_key_values`` to ``cache`` (the old
+        # name warns, and our warnings are errors); older releases know only
+        # the old name. Ask the model which one its forward takes.
+        cache_name = self._cache_argument
         with self._lock, torch.inference_mode():
             out = self._model(
-                input_ids=ids.unsqueeze(0).to(self._device), past_key_values=cache, use_cache=True
+                input_ids=ids.unsqueeze(0).to(self._device), **{cache_name: cache}, use_cache=True
             )
-            return out.logits[0, -1].float().cpu(), out.past_key_values
+            return out.logits[0, -1].float().cpu(), getattr(out, cache_name)
+
+
+def _cache_argument_name(model: Any) -> str:
+    import inspect
+
+    parameters = inspect.signature(model.forward).parameters
+    return "cache" if "cache" in parameters else "past_key_values"
 
 
 class _IncrementalDecoder:
