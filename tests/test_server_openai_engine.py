@@ -107,9 +107,8 @@ def test_every_parameter_reaches_the_upstream_mapped(
     assert {key: sent[key] for key in expected} == expected, "temperature capped at 2, the rest exact"
     httpx.post(through, json={"prompt": "Hi", "max_tokens": 3}, timeout=60)
     plain = upstream[0].received[-1]
-    assert (
-        not {"top_p", "top_k", "repetition_penalty", "frequency_penalty", "presence_penalty"} & plain.keys()
-    )
+    assert (plain["top_p"], plain["frequency_penalty"], plain["presence_penalty"]) == (1.0, 0.0, 0.0)
+    assert not {"top_k", "repetition_penalty"} & plain.keys(), "non-OpenAI fields only when set"
     assert 1 <= plain["seed"] <= 9999999999, "a fresh seed per request, in the schema's range"
 
 

@@ -136,18 +136,21 @@ class OpenAIEngine:
             "prompt": text,
             "max_tokens": min(sampling.max_tokens, self.context_window // 2),
             "temperature": sampling.temperature,
+            # The OpenAI fields are always sent, neutral values included, so an
+            # upstream's own defaults (vLLM reads the model's generation_config)
+            # never stand in for what the request left out.
+            "top_p": 1.0 if sampling.top_p is None else sampling.top_p,
+            "frequency_penalty": sampling.frequency_penalty,
+            "presence_penalty": sampling.presence_penalty,
             "seed": sampling.seed,
             "stream": True,
             "stream_options": {"include_usage": True},
         }
-        optional = {
-            "top_p": sampling.top_p,
-            "top_k": sampling.top_k,
-            "frequency_penalty": sampling.frequency_penalty or None,
-            "presence_penalty": sampling.presence_penalty or None,
-            "repetition_penalty": None if sampling.repetition_penalty == 1.0 else sampling.repetition_penalty,
-        }
-        body.update({key: value for key, value in optional.items() if value is not None})
+        # Not OpenAI fields: sent only when the request set them.
+        if sampling.top_k is not None:
+            body["top_k"] = sampling.top_k
+        if sampling.repetition_penalty != 1.0:
+            body["repetition_penalty"] = sampling.repetition_penalty
         return body
 
     def generate(self, request: GenerationRequest, cancellation: Cancellation) -> Iterator[Event]:
