@@ -196,7 +196,10 @@ def test_baseline_round_trip(tmp_path: Path) -> None:
         accepted.exit_code == 0 and accepted.counts["new_failures"] == 0 and accepted.counts["baselined"] == 3
     )
     new = run_fake({"bad_result", "bad_error_envelope"}, baseline=baseline)
-    assert new.exit_code == 1 and {f.check_id for f in new.new_failures} == {"error_envelope_conformance"}
+    assert new.exit_code == 1 and {f.check_id for f in new.new_failures} == {
+        "error_envelope_conformance",
+        "error_envelope_on_every_status",  # the fault breaks every error's envelope
+    }
     fixed = run_fake(set(), baseline=baseline)
     assert fixed.exit_code == 0 and fixed.baseline is not None and len(fixed.baseline.fixed) == 3
     assert fixed.counts["fixed"] == 3

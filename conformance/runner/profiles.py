@@ -24,7 +24,6 @@ _CLASS_PREFIXES = (
     "tools",
     "functions",
     "image",
-    "unicode",
 )
 
 
@@ -49,9 +48,16 @@ def boundary_class(case: Case) -> str:
     >>> boundary_class(Case.build(CaseKind.BOUNDARY, "messages-seed-max", "", {"messages": []}))
     'numeric maximum'
     """
+    body = case.body if isinstance(case.body, dict) else {}
     if case.stream:
-        return "stream"
+        # Servers special-case streaming per branch and per option: each pairing is a class.
+        for option in ("tools", "functions"):
+            if option in body:
+                return f"stream with {option}"
+        return "stream, Messages branch" if "messages" in body else "stream"
     name = case.id.removeprefix(f"{case.kind}/").removeprefix("messages-")
+    if name.startswith("unicode-"):
+        return f"unicode {name.removeprefix('unicode-')}"  # each awkward text breaks parsers its own way
     if name.startswith(("prompt-length", "content-length")):
         return "length at its maximum" if "-max" in name else "length at its minimum"
     name = name.removeprefix("prompt-")
