@@ -1,8 +1,9 @@
 """Profiles: how much of the catalogue a run sends.
 
-``smoke``     one boundary case of every class, one invalid case per violated keyword, two drawn
-              valid cases, one scenario per multi-request check: every check and every boundary
-              class at least once, in about a minute against a real model.
+``smoke``     one boundary case of every class (streaming per branch and with tools and functions,
+              each awkward text), one invalid case per violated keyword, two drawn valid cases,
+              one scenario per multi-request check: every check and every boundary class at
+              least once, in about a minute against a real model.
 ``standard``  every boundary and invalid case and 20 drawn valid cases (the default).
 ``full``      standard with 200 drawn valid cases and more scenarios.
 """
