@@ -21,10 +21,12 @@ from conformance.checks import (
     NotApplicable,
     Observation,
     PlanContext,
+    Route,
     RunFacts,
     Scenario,
     ScenarioOutcome,
 )
+from conformance.checks.subjects import MAX_FOLLOW_UPS
 from conformance.generation import Case
 from conformance.runner import profiles
 from conformance.runner._verdict import summarise
@@ -43,15 +45,21 @@ PROBE_BODY = {"prompt": "Hello", "max_tokens": 1}
 class Sender(Protocol):
     """Where requests go: the live client or a recording."""
 
-    async def send(self, item_id: str, index: int, body: Any, auth: Auth) -> Exchange: ...
+    async def send(
+        self, item_id: str, index: int, body: Any, auth: Auth, route: Route | None = None
+    ) -> Exchange: ...
 
 
 class _LiveSender:
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    async def send(self, item_id: str, index: int, body: Any, auth: Auth) -> Exchange:
-        return await self.client.send(body, auth=auth)
+    async def send(
+        self, item_id: str, index: int, body: Any, auth: Auth, route: Route | None = None
+    ) -> Exchange:
+        if route is None:
+            return await self.client.send(body, auth=auth)
+        return await self.client.send(body, auth=auth, account=route.account, model=route.model)
 
 
 def run(config: RunConfig) -> Iterator[Event]:
@@ -183,10 +191,22 @@ async def _send_and_judge(
     index: int, item: Item, checks: Sequence[Check], owner: dict[str, Check], sender: Sender, facts: RunFacts
 ) -> tuple[int, CaseResult]:
     if isinstance(item, Scenario):
-        exchanges = []
-        for number, request in enumerate(item.requests):
-            exchanges.append(await sender.send(item.id, number, request.body, request.auth))
         check = owner.get(item.id)
+        exchanges: list[Exchange] = []
+        for request in item.requests:
+            exchanges.append(
+                await sender.send(item.id, len(exchanges), request.body, request.auth, request.route)
+            )
+        # A follow-up is a function of the answers so far, so a replay asks for the same requests.
+        while (
+            check is not None
+            and check.follow_up is not None
+            and len(exchanges) < len(item.requests) + MAX_FOLLOW_UPS
+        ):
+            more = check.follow_up(item, tuple(exchanges))
+            if more is None:
+                break
+            exchanges.append(await sender.send(item.id, len(exchanges), more.body, more.auth, more.route))
         return index, judge_scenario(item, tuple(exchanges), check, facts)
     exchange = await sender.send(item.id, 0, item.body, "token")
     return index, judge_case(item, exchange, [c for c in checks if not c.is_scenario], facts)
