@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from conformance.checks._registry import CheckFailure, NotApplicable, check
@@ -16,6 +15,7 @@ from conformance.contract import (
     success_envelope_validator,
     usage_validator,
 )
+from conformance.contract.bounded_json import read_json
 from conformance.generation import Outcome
 from conformance.transport import DONE
 
@@ -181,7 +181,7 @@ def stream_framing_conformance(observation: Observation) -> None:
         if data == DONE:
             break
         try:
-            event = json.loads(data)
+            event = read_json(data)
         except ValueError as exc:
             raise CheckFailure(
                 received=f"data {snippet(data)}, which is not JSON ({exc})",
