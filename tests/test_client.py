@@ -77,7 +77,7 @@ def test_endless_streams_end_at_the_event_cap() -> None:
 
 
 def test_endless_streams_end_at_the_time_cap() -> None:
-    settings = TransportSettings(max_stream_s=0.3)
+    settings = TransportSettings(max_response_s=0.3)
     with fake_server({"endless_stream"}, token=TOKEN) as url:
         exchange = send(url, {"prompt": "x", "stream": True}, settings=settings)
     assert exchange.stream is not None and exchange.stream.broke_at

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from conformance.checks._registry import CheckFailure, NotApplicable, check
@@ -25,6 +24,7 @@ from conformance.contract import (
     success_envelope_validator,
     usage_validator,
 )
+from conformance.contract.bounded_json import read_json
 from conformance.generation import Outcome
 from conformance.transport import DONE
 
@@ -191,7 +191,7 @@ def stream_framing_conformance(observation: Observation) -> None:
         if data == DONE:
             break
         try:
-            event = json.loads(data)
+            event = read_json(data)
         except ValueError as exc:
             merged = _merged_events(data)
             if merged:
@@ -237,7 +237,7 @@ def _merged_events(data: str) -> int:
         if line == DONE:
             continue
         try:
-            json.loads(line)
+            read_json(line)
         except ValueError:
             return 0
     return len(lines)

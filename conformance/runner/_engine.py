@@ -34,7 +34,7 @@ from conformance.runner.config import RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
 from conformance.runner.recording import Recorder
 from conformance.runner.results import CaseOutcome, CaseResult, CheckStatus, Failure
-from conformance.transport import Auth, Client, Exchange
+from conformance.transport import NOT_HTTP, Auth, Client, Exchange
 
 Item = Case | Scenario
 
@@ -275,6 +275,9 @@ def _outcome(statuses: dict[str, CheckStatus]) -> CaseOutcome:
 
 def _untestable_from_probe(exchange: Exchange, facts: RunFacts) -> str | None:
     if exchange.status is None:
+        if exchange.error is not None and exchange.error.startswith(NOT_HTTP):
+            # Garbage, TLS on a plain port, 10 000 headers: it answered, but nothing can be judged.
+            return f"the target's answer to the first request was {exchange.error} (POST {exchange.url})"
         return f"the target is unreachable: {exchange.error} (POST {exchange.url})"
     if exchange.status in (401, 403):
         if facts.has_token:

@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from conformance.contract.bounded_json import read_json
 from conformance.errors import UsageError
 from conformance.runner.results import Failure
 
@@ -25,7 +26,7 @@ Key = tuple[str, str]  # (check id, case id)
 def load_baseline(path: Path) -> set[Key]:
     """The accepted (check, case id) pairs of a baseline file; a malformed file is a usage error."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = read_json(path.read_text(encoding="utf-8"))
         entries = document["accepted"]
         return {(str(e["check"]), str(e["case_id"])) for e in entries}
     except FileNotFoundError:

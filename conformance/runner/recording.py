@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from conformance.checks import Route, RunFacts, Scenario, ScenarioRequest
+from conformance.contract.bounded_json import MAX_DEPTH, read_json
 from conformance.errors import UsageError
 from conformance.generation import Case
 from conformance.runner.config import RunConfig
@@ -36,7 +37,9 @@ class Recorder:
     def open(cls, config: RunConfig, facts: RunFacts) -> Recorder:
         assert config.record is not None
         config.record.parent.mkdir(parents=True, exist_ok=True)
-        recorder = cls(config.record.open("w", encoding="utf-8"), (config.token,) if config.token else ())
+        # backslashreplace: a lone surrogate is written as its JSON escape instead of raising.
+        stream = config.record.open("w", encoding="utf-8", errors="backslashreplace")
+        recorder = cls(stream, (config.token,) if config.token else ())
         recorder._write(
             {
                 "format": FORMAT,
@@ -77,13 +80,14 @@ def load_recording(path: Path) -> Recording:
     try:
         # Split on LF only: JSON text may hold U+2028 and friends, which str.splitlines splits on.
         lines = path.read_bytes().decode("utf-8").split("\n")
-        header = json.loads(lines[0])
+        header = read_json(lines[0])
         if header.get("format") != FORMAT:
             raise ValueError(f"format is {header.get('format')!r}, not {FORMAT!r}")
         items = []
         for line in lines[1:]:
             if line.strip():
-                entry = json.loads(line)
+                # A line wraps a target's JSON (read at MAX_DEPTH) in a few levels of its own.
+                entry = read_json(line, max_depth=2 * MAX_DEPTH)
                 exchanges = tuple(exchange_from_json(e) for e in entry["exchanges"])
                 items.append((item_from_json(entry["item"]), exchanges))
     except FileNotFoundError:
