@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -50,7 +50,15 @@ class Sender(Protocol):
     ) -> Exchange: ...
 
 
-class _LiveSender:
+class Probe(Protocol):
+    """What sends the probe request: the live client, or a recording of its answer."""
+
+    async def send(self, body: Any) -> Exchange: ...
+
+
+class LiveSender:
+    """Sends each request through a live `Client`, on the route a follow-up asks for."""
+
     def __init__(self, client: Client) -> None:
         self.client = client
 
@@ -62,15 +70,41 @@ class _LiveSender:
         return await self.client.send(body, auth=auth, account=route.account, model=route.model)
 
 
-def run(config: RunConfig) -> Iterator[Event]:
+@dataclass(frozen=True)
+class Plan:
+    """What a run sends: its cases and scenarios, and the scenario checks skipped with their reasons.
+
+    `plan_run` makes the plan a run would make; a caller that sends only part
+    of it (the pytest plugin after ``-k``) passes a smaller one to `run`.
+    """
+
+    items: tuple[Item, ...]
+    skipped: dict[str, str]
+
+    def only(self, ids: set[str]) -> Plan:
+        """The same plan with only the items whose ids are in ``ids``, in the same order."""
+        return Plan(tuple(i for i in self.items if i.id in ids), self.skipped)
+
+
+def plan_run(config: RunConfig) -> Plan:
+    """The plan `run` makes for ``config``: deterministic for a given seed and profile."""
+    facts = RunFacts(has_token=config.token is not None)
+    items, skipped = plan(config, config.selected_checks(), facts)
+    return Plan(tuple(items), skipped)
+
+
+def run(config: RunConfig, plan: Plan | None = None, *, probe: bool = True) -> Iterator[Event]:
     """Run the suite against ``config``'s target, yielding events; the last is `RunFinished`.
+
+    ``plan`` replaces the plan the run would make; ``probe=False`` leaves out
+    the request that first checks the target is reachable and accepts the token.
 
     >>> for event in run(RunConfig(base_url="http://127.0.0.1:8787/client/v4", account_id="X")):
     ...     if isinstance(event, RunFinished):
     ...         print(event.result.verdict)          # doctest: +SKIP
     pass
     """
-    return _drive(arun(config))
+    return _drive(arun(config, plan, probe=probe))
 
 
 def _drive(events: AsyncIterator[Event]) -> Iterator[Event]:
@@ -87,11 +121,12 @@ def _drive(events: AsyncIterator[Event]) -> Iterator[Event]:
         loop.close()
 
 
-async def arun(config: RunConfig) -> AsyncIterator[Event]:
+async def arun(config: RunConfig, plan: Plan | None = None, *, probe: bool = True) -> AsyncIterator[Event]:
     """`run` as an async generator, for callers that already have an event loop."""
     facts = RunFacts(has_token=config.token is not None)
     checks = config.selected_checks()
-    items, skipped = plan(config, checks, facts)
+    chosen = plan if plan is not None else plan_run(config)
+    items, skipped = list(chosen.items), dict(chosen.skipped)
     async with Client(
         config.base_url,
         config.account_id,
@@ -99,7 +134,8 @@ async def arun(config: RunConfig) -> AsyncIterator[Event]:
         token=config.token,
         settings=config.transport_settings(),
     ) as client:
-        async for event in execute(config, checks, items, skipped, _LiveSender(client), facts, probe=client):
+        prober = client if probe else None
+        async for event in execute(config, checks, items, skipped, LiveSender(client), facts, probe=prober):
             yield event
 
 
@@ -128,7 +164,7 @@ async def execute(
     sender: Sender,
     facts: RunFacts,
     *,
-    probe: Client | None = None,
+    probe: Probe | None = None,
 ) -> AsyncIterator[Event]:
     """Send every item through ``sender``, judge it, and finish with the run's result."""
     started_at, started = _now(), time.perf_counter()
@@ -210,6 +246,16 @@ async def _send_and_judge(
         return index, judge_scenario(item, tuple(exchanges), check, facts)
     exchange = await sender.send(item.id, 0, item.body, "token")
     return index, judge_case(item, exchange, [c for c in checks if not c.is_scenario], facts)
+
+
+async def send_and_judge(item: Item, checks: Sequence[Check], sender: Sender, facts: RunFacts) -> CaseResult:
+    """Send one case or scenario through ``sender`` and judge it as a run does.
+
+    For callers that decide what to send one item at a time (the pytest
+    plugin under xdist); a run sends its whole plan through `execute`.
+    """
+    _, result = await _send_and_judge(0, item, checks, _scenario_owners(checks, [item]), sender, facts)
+    return result
 
 
 def judge_case(case: Case, exchange: Exchange, checks: Sequence[Check], facts: RunFacts) -> CaseResult:
