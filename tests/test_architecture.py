@@ -27,8 +27,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     # could render a file written by another version of the runner.
     "report": frozenset({"errors", "contract", "generation", "transport", "checks"}),
     "server": frozenset({"errors", "contract"}),
+    # schemathesis as a second engine: a consumer of the runner, like the CLI.
+    "fuzz": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
     "cli": frozenset(
-        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server"}
+        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server", "fuzz"}
     ),
     # The facade re-exports the library; the CLI and the server (starlette, uvicorn)
     # stay out of `import conformance`.
@@ -43,6 +45,7 @@ FORBIDDEN_THIRD_PARTY: dict[str, frozenset[str]] = {
     "generation": frozenset({"httpx", "starlette", "uvicorn", "torch"}),
     "runner": frozenset({"pytest", "click", "jinja2"}),
     "report": frozenset({"httpx", "click"}),
+    "fuzz": frozenset({"click", "jinja2", "pytest"}),
 }
 
 
