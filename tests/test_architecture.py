@@ -29,8 +29,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The openai engine reads its upstream's stream with transport's SSE decoder
     # rather than a second one (transport imports nothing of the server).
     "server": frozenset({"errors", "contract", "transport"}),
+    # schemathesis as a second engine: a consumer of the runner, like the CLI.
+    "fuzz": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
     "cli": frozenset(
-        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server"}
+        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server", "fuzz"}
     ),
     # The facade re-exports the library; the CLI and the server (starlette, uvicorn)
     # stay out of `import conformance`.
@@ -53,6 +55,7 @@ FORBIDDEN_THIRD_PARTY: dict[str, frozenset[str]] = {
     "generation": frozenset({"httpx", "starlette", "uvicorn", "torch"}),
     "runner": frozenset({"pytest", "click", "jinja2"}),
     "report": frozenset({"httpx", "click"}),
+    "fuzz": frozenset({"click", "jinja2", "pytest"}),
 }
 
 
