@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from conformance.contract import MODEL
-from conformance.errors import TargetError
+from conformance.errors import CheckpointError, TargetError, UsageError
 from conformance.server.app import DEFAULT_MAX_BODY_BYTES
+from conformance.server.checkpoint import inspect_checkpoint
+from conformance.server.engines.devices import DEVICES, parse_device
 
 TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
 
@@ -24,7 +26,15 @@ TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
     "--model-path",
     type=click.Path(exists=True, file_okay=False),
     default=None,
-    help="A Hugging Face causal-LM checkpoint directory. Default: the tiny embedded model.",
+    help="A Hugging Face causal-LM checkpoint directory, unquantized or AWQ (GEMM, 4-bit). "
+    "Default: the tiny embedded model.",
+)
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    callback=lambda _ctx, _param, value: _device(value),
+    help=f"Where the model runs: {DEVICES} (auto: CUDA when torch sees a GPU).",
 )
 @click.option("--model", "model_name", default=MODEL, show_default=True, help="Model name the route serves.")
 @click.option("--account-id", default=None, help="Serve only this account id (others get 404, 7003).")
@@ -40,6 +50,7 @@ def serve(
     port: int,
     token: str | None,
     model_path: str | None,
+    device: str,
     model_name: str,
     account_id: str | None,
     max_body_bytes: int,
@@ -56,6 +67,12 @@ def serve(
     from conformance.server.app import create_app
     from conformance.server.embedded import listening_socket, load_default_engine
 
+    if model_path is not None:
+        # Before the socket and before torch: a wrong directory is refused in milliseconds.
+        try:
+            inspect_checkpoint(model_path)
+        except CheckpointError as exc:
+            raise UsageError(f"--model-path={model_path!r}: {exc}") from exc
     try:
         sock = listening_socket(host, port)
     except OSError as exc:
@@ -64,7 +81,13 @@ def serve(
         ) from exc
     click.echo(f"Loading {model_path or 'the tiny embedded model'} ...", err=True)
     try:
-        engine = load_default_engine(model_path)
+        engine = load_default_engine(model_path, device=device)
+    except CheckpointError as exc:
+        sock.close()
+        raise UsageError(f"--model-path={model_path!r}: {exc}") from exc
+    except UsageError as exc:
+        sock.close()
+        raise UsageError(f"--device={device!r}: {exc}") from exc
     except TargetError as exc:
         sock.close()
         raise click.ClickException(str(exc)) from exc
@@ -82,3 +105,10 @@ def serve(
     server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
     with sock:
         server.run(sockets=[sock])
+
+
+def _device(value: str) -> str:
+    try:
+        return parse_device(value)
+    except UsageError as exc:
+        raise click.BadParameter(f"{value!r} is {exc}") from exc
