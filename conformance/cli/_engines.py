@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import click
 
+from conformance.errors import CheckpointError
+from conformance.server.checkpoint import inspect_checkpoint
 from conformance.server.engines.base import Engine
 
 ENGINES = ("transformers", "vllm", "openai")
@@ -30,6 +32,7 @@ class EngineOptions:
     upstream_url: str | None = None
     upstream_model: str | None = None
     upstream_api_key_env: str | None = None
+    device: str = "auto"
 
     def check(self) -> None:
         """Raise `click.UsageError` naming the option and value for a combination that cannot serve."""
@@ -46,6 +49,16 @@ class EngineOptions:
                     )
         if self.engine == "openai":
             self._check_upstream()
+        elif self.model_path is not None:
+            try:
+                inspect_checkpoint(self.model_path)
+            except CheckpointError as exc:
+                raise click.UsageError(f"--model-path={self.model_path!r}: {exc}") from exc
+        if self.engine != "transformers" and self.device != "auto":
+            raise click.UsageError(
+                f"--device={self.device!r} is only for --engine=transformers "
+                f"({self.engine!r} places the model itself)."
+            )
         if self.engine == "vllm" and importlib.util.find_spec("vllm") is None:
             raise click.UsageError(
                 "--engine=vllm needs the vllm package, which is not installed. "
@@ -95,4 +108,4 @@ class EngineOptions:
             return VLLMEngine.load(self.model_path or ensure_tiny_model())
         from conformance.server.embedded import load_default_engine
 
-        return load_default_engine(self.model_path)
+        return load_default_engine(self.model_path, device=self.device)

@@ -6,8 +6,9 @@ import click
 
 from conformance.cli._engines import ENGINES, EngineOptions
 from conformance.contract import MODEL
-from conformance.errors import TargetError
+from conformance.errors import CheckpointError, TargetError, UsageError
 from conformance.server.app import DEFAULT_MAX_BODY_BYTES
+from conformance.server.engines.devices import DEVICES, parse_device
 
 TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
 
@@ -25,7 +26,15 @@ TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
     "--model-path",
     type=click.Path(exists=True, file_okay=False),
     default=None,
-    help="A Hugging Face causal-LM checkpoint directory. Default: the tiny embedded model.",
+    help="A Hugging Face causal-LM checkpoint directory, unquantized or AWQ (GEMM, 4-bit). "
+    "Default: the tiny embedded model.",
+)
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    callback=lambda _ctx, _param, value: _device(value),
+    help=f"Where the model runs: {DEVICES} (auto: CUDA when torch sees a GPU).",
 )
 @click.option(
     "--engine",
@@ -64,6 +73,7 @@ def serve(
     port: int,
     token: str | None,
     model_path: str | None,
+    device: str,
     engine: str,
     upstream_url: str | None,
     upstream_model: str | None,
@@ -86,7 +96,10 @@ def serve(
     from conformance.server.app import create_app
     from conformance.server.embedded import listening_socket
 
-    engine_options = EngineOptions(engine, model_path, upstream_url, upstream_model, upstream_api_key_env)
+    engine_options = EngineOptions(
+        engine, model_path, upstream_url, upstream_model, upstream_api_key_env, device=device
+    )
+    # Before the socket and before torch: a wrong directory or combination is refused in milliseconds.
     engine_options.check()
     try:
         sock = listening_socket(host, port)
@@ -97,6 +110,12 @@ def serve(
     click.echo(f"Loading {engine_options.describe()} ...", err=True)
     try:
         served = engine_options.build()
+    except CheckpointError as exc:
+        sock.close()
+        raise UsageError(f"--model-path={model_path!r}: {exc}") from exc
+    except UsageError as exc:
+        sock.close()
+        raise UsageError(f"--device={device!r}: {exc}") from exc
     except TargetError as exc:
         sock.close()
         raise click.ClickException(str(exc)) from exc
@@ -114,3 +133,10 @@ def serve(
     server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
     with sock:
         server.run(sockets=[sock])
+
+
+def _device(value: str) -> str:
+    try:
+        return parse_device(value)
+    except UsageError as exc:
+        raise click.BadParameter(f"{value!r} is {exc}") from exc

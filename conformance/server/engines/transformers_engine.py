@@ -69,21 +69,35 @@ class TransformersEngine:
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> TransformersEngine:
-        """Load a checkpoint directory; on GPU when one is available unless ``device`` says otherwise."""
+        """Load a checkpoint directory, unquantized or AWQ (`checkpoint.inspect_checkpoint` tells which).
+
+        ``device`` is ``auto`` (the default: CUDA when torch sees it), ``cpu``,
+        ``cuda`` or ``cuda:N``. On CUDA the model computes in float16, on CPU in float32.
+        """
         import torch
         import transformers
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from conformance.server.checkpoint import inspect_checkpoint
+        from conformance.server.engines.devices import resolve_device
+
         hub_logging: Any = transformers.logging
         hub_logging.set_verbosity_error()
         hub_logging.disable_progress_bar()
-        chosen = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        checkpoint = inspect_checkpoint(path)
+        chosen = resolve_device(device or "auto")
         dtype = torch.float16 if chosen.startswith("cuda") else torch.float32
         tokenizer = AutoTokenizer.from_pretrained(str(path))
-        model: Any = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype)
-        model.to(chosen)
-        model.eval()
-        return cls(model, tokenizer, path=str(path), device=chosen)
+        model: Any
+        if checkpoint.awq is not None:
+            from conformance.server.engines.awq_loader import load_awq_model
+
+            model = load_awq_model(checkpoint, device=chosen, dtype=dtype)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype)
+            model.to(chosen)
+            model.eval()
+        return cls(model, tokenizer, path=f"{path}, {checkpoint.describe()}", device=chosen)
 
     @property
     def name(self) -> str:
