@@ -12,7 +12,7 @@ from __future__ import annotations
 from conformance.checks._registry import CheckFailure, CheckSkipped, check
 from conformance.checks.reading import error_codes
 from conformance.checks.subjects import PlanContext, Route, Scenario, ScenarioOutcome, ScenarioRequest
-from conformance.contract import ErrorCode, error_envelope_validator
+from conformance.contract import MAX_CONTENT_CHARS, ErrorCode, error_envelope_validator
 
 UNKNOWN_MODEL = "@cf/conformance/no-such-model"
 """A model name no Workers AI implementation serves."""
@@ -54,23 +54,41 @@ def unknown_model_rejected(outcome: ScenarioOutcome) -> None:
         )
 
 
-_PROVOCATIONS = (
-    ("without a token", ScenarioRequest(_HELLO, auth="none")),
-    ("to an account that does not exist", ScenarioRequest(_HELLO, route=Route(account=UNKNOWN_ACCOUNT))),
-    ("to a model that does not exist", ScenarioRequest(_HELLO, route=Route(model=UNKNOWN_MODEL))),
-    ("with a schema-invalid body", ScenarioRequest({"prompt": ""})),
-    ("naming a LoRA adapter", ScenarioRequest({**_HELLO, "lora": "conformance-no-such-adapter"})),
-    ("of more than 9 MiB", ScenarioRequest({"prompt": "a" * OVERSIZED_PROMPT_CHARS, "max_tokens": 1})),
-)
-"""Requests that draw the error statuses a server has: 401/403, 404, 400, 405 (or a 2xx), 413 (or 400)."""
+def _provocations(has_token: bool) -> tuple[ScenarioRequest, ...]:
+    """Requests that draw the error statuses a server has: 401/403, 404, 400, 405 (or a 2xx), 413 (or 400)."""
+    # Built when planned, not at import: the oversized prompt is 9 MiB.
+    oversized = {"prompt": "a" * OVERSIZED_PROMPT_CHARS, "max_tokens": 1}
+    requests = (
+        ScenarioRequest(_HELLO, auth="none"),
+        ScenarioRequest(_HELLO, route=Route(account=UNKNOWN_ACCOUNT)),
+        ScenarioRequest(_HELLO, route=Route(model=UNKNOWN_MODEL)),
+        ScenarioRequest({"prompt": ""}),
+        ScenarioRequest({**_HELLO, "lora": "conformance-no-such-adapter"}),
+        ScenarioRequest(oversized),
+    )
+    return tuple(r for r in requests if has_token or r.auth != "none")
+
+
+def _described(request: ScenarioRequest) -> str:
+    """What a provocation is, read off the request itself, so a replayed one reads the same."""
+    body = request.body if isinstance(request.body, dict) else {}
+    if request.auth == "none":
+        return "without a token"
+    if request.route is not None and request.route.account is not None:
+        return "to an account that does not exist"
+    if request.route is not None and request.route.model is not None:
+        return "to a model that does not exist"
+    if "lora" in body:
+        return "naming a LoRA adapter"
+    if len(str(body.get("prompt", ""))) > MAX_CONTENT_CHARS:
+        return "of more than 9 MiB"
+    return "with a schema-invalid body"
 
 
 def _plan_envelopes(context: PlanContext) -> list[Scenario]:
-    chosen = [request for label, request in _PROVOCATIONS if context.has_token or request.auth != "none"]
-    label = "requests that draw each error status: " + ", ".join(
-        label for label, request in _PROVOCATIONS if request in chosen
-    )
-    return [Scenario("scenario/error-statuses", label, tuple(chosen))]
+    requests = _provocations(context.has_token)
+    label = "requests that draw each error status: " + ", ".join(map(_described, requests))
+    return [Scenario("scenario/error-statuses", label, requests)]
 
 
 @check(
@@ -92,9 +110,8 @@ def error_envelope_on_every_status(outcome: ScenarioOutcome) -> None:
             body = exchange.text
         violation = validator.explain(body)
         if violation is not None:
-            what = next((label for label, known in _PROVOCATIONS if known == request), "")
             raise CheckFailure(
-                received=f"{exchange.status} for a request {what}: {violation.message}".replace("  ", " "),
+                received=f"{exchange.status} for a request {_described(request)}: {violation.message}",
                 expected=f"the error envelope on a {exchange.status}: success false and a non-empty "
                 "errors array of {code: integer, message: string}",
                 where=f"{outcome.scenario.id}: {violation.where}",
