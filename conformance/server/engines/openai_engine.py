@@ -190,6 +190,9 @@ class OpenAIEngine:
                     if done:
                         break
                     payload = _json(event.data)
+                    if payload.get("error"):
+                        # vLLM reports a failure after the status line as an error event.
+                        raise EngineUnavailable(f"the upstream failed mid-stream: {payload['error']}")
                     usage = payload.get("usage") or usage
                     for choice in payload.get("choices") or ():
                         piece = choice.get("text") or ""
@@ -207,6 +210,8 @@ class OpenAIEngine:
             raise EngineUnavailable(f"the upstream's stream broke off: {exc}") from exc
         finally:
             stream.__exit__(None, None, None)
+        if not done and finish != "cancelled":
+            raise EngineUnavailable("the upstream's stream ended without data: [DONE]")
         yield Finished(
             usage=Usage(
                 prompt_tokens=int(usage.get("prompt_tokens", 0)),
