@@ -184,7 +184,7 @@ class OpenAIEngine:
         decoder = SSEDecoder()
         done = False
         try:
-            for chunk in response.iter_raw():
+            for chunk in response.iter_bytes():
                 for event in decoder.feed(chunk):
                     done = done or event.data == "[DONE]"
                     if done:
@@ -195,6 +195,10 @@ class OpenAIEngine:
                         raise EngineUnavailable(f"the upstream failed mid-stream: {payload['error']}")
                     usage = payload.get("usage") or usage
                     for choice in payload.get("choices") or ():
+                        if not isinstance(choice, dict):
+                            raise EngineUnavailable(
+                                f"the upstream sent a choice that is not an object: {choice!r}"
+                            )
                         piece = choice.get("text") or ""
                         if piece:
                             texts.append(piece)
