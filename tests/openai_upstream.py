@@ -6,7 +6,8 @@ this: the real tiny model behind ``GET /v1/models`` and a streaming
 (temperature above 2, top_p outside (0, 1], max_tokens below 1, a prompt
 plus completion longer than the window, with vLLM's wording) and adds BOS to
 the prompt as vLLM's tokenizer does. ``fail_with`` makes it answer every
-completion with that status, for the error paths.
+completion with that status, and ``fail_mid_stream`` send vLLM's error
+event after the first piece, for the error paths.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class OpenAIUpstream:
         self.engine = engine
         self.api_key = api_key
         self.fail_with = fail_with
+        self.fail_mid_stream = False
         self.received: list[dict[str, Any]] = []
         self.app = Starlette(
             routes=[
@@ -103,6 +105,10 @@ class OpenAIUpstream:
         for event in self.engine.generate(generation, Cancellation()):
             if isinstance(event, Piece):
                 yield chunk([{"index": 0, "text": event.text, "finish_reason": None}])
+                if self.fail_mid_stream:
+                    # As vLLM's server reports an engine failure once the status is sent.
+                    yield b'data: {"error": {"message": "engine died", "code": 500}}\n\n'
+                    return
             elif isinstance(event, Finished):
                 yield chunk([{"index": 0, "text": "", "finish_reason": _FINISH[event.stop_reason]}])
                 if usage:

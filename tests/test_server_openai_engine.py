@@ -9,6 +9,8 @@ model in-process.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -154,3 +156,33 @@ def test_an_upstream_that_went_away_is_a_502() -> None:
     engine.close()
     assert response.status_code == 502
     assert "failed" in response.json()["errors"][0]["message"]
+
+
+def test_an_upstream_failing_mid_stream_is_a_502_or_a_truncated_stream() -> None:
+    stand_in = OpenAIUpstream(tiny_engine())
+    stand_in.fail_mid_stream = True
+    with running_upstream(stand_in) as url:
+        engine = OpenAIEngine.connect(url)
+        with serving(create_app(engine)) as origin:
+            url = run_url(origin + "/client/v4")
+            body = {"prompt": "x", "max_tokens": 20, "seed": 1}
+            whole = httpx.post(url, json=body)
+            with httpx.stream("POST", url, json={**body, "stream": True}) as response:
+                status = response.status_code
+                with pytest.raises(httpx.RemoteProtocolError):
+                    response.read()
+        engine.close()
+    assert whole.status_code == 502 and error_envelope_validator().is_valid(whole.json())
+    assert "engine died" in whole.json()["errors"][0]["message"]
+    assert status == 200, "the status went with the first piece; truncation is how the failure shows"
+
+
+def test_the_openai_engine_needs_no_torch() -> None:
+    # It is what the base install (no extras) serves.
+    code = (
+        "import sys\n"
+        "import conformance.cli._engines, conformance.server.app\n"
+        "import conformance.server.engines.openai_engine\n"
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

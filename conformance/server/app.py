@@ -269,14 +269,20 @@ async def _collect(
 ) -> Response:
     texts: list[str] = []
     finished: Finished | None = None
+    failure: EngineUnavailable | None = None
     async with anyio.create_task_group() as group:
         group.start_soon(_cancel_on_disconnect, receive, cancellation)
-        async for item in _chain(first, events):
-            if isinstance(item, Piece):
-                texts.append(item.text)
-            else:
-                finished = item
+        try:
+            async for item in _chain(first, events):
+                if isinstance(item, Piece):
+                    texts.append(item.text)
+                else:
+                    finished = item
+        except EngineUnavailable as exc:  # an upstream failed after its first piece
+            failure = exc
         group.cancel_scope.cancel()
+    if failure is not None:
+        return _refusal(failure)
     if finished is None:
         return Response(status_code=499)  # the client left; nobody reads this
     result: dict[str, Any] = {"response": "".join(texts), "usage": finished.usage.to_json()}

@@ -184,14 +184,21 @@ class OpenAIEngine:
         decoder = SSEDecoder()
         done = False
         try:
-            for chunk in response.iter_raw():
+            for chunk in response.iter_bytes():
                 for event in decoder.feed(chunk):
                     done = done or event.data == "[DONE]"
                     if done:
                         break
                     payload = _json(event.data)
+                    if payload.get("error"):
+                        # vLLM reports a failure after the status line as an error event.
+                        raise EngineUnavailable(f"the upstream failed mid-stream: {payload['error']}")
                     usage = payload.get("usage") or usage
                     for choice in payload.get("choices") or ():
+                        if not isinstance(choice, dict):
+                            raise EngineUnavailable(
+                                f"the upstream sent a choice that is not an object: {choice!r}"
+                            )
                         piece = choice.get("text") or ""
                         if piece:
                             texts.append(piece)
@@ -207,6 +214,8 @@ class OpenAIEngine:
             raise EngineUnavailable(f"the upstream's stream broke off: {exc}") from exc
         finally:
             stream.__exit__(None, None, None)
+        if not done and finish != "cancelled":
+            raise EngineUnavailable("the upstream's stream ended without data: [DONE]")
         yield Finished(
             usage=Usage(
                 prompt_tokens=int(usage.get("prompt_tokens", 0)),

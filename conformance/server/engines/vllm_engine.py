@@ -119,7 +119,11 @@ class VLLMEngine:
             # Built on its loop: the async engine starts its output handler on the running loop.
             return vllm.AsyncLLMEngine.from_engine_args(args)
 
-        engine = asyncio.run_coroutine_threadsafe(build(), loop).result()
+        try:
+            engine = asyncio.run_coroutine_threadsafe(build(), loop).result()
+        except Exception as exc:  # vLLM raises many kinds (no CUDA device, out of memory, bad config)
+            loop.call_soon_threadsafe(loop.stop)
+            raise TargetError(f"vLLM could not start on {path}: {type(exc).__name__}: {exc}") from exc
         tokenizer = AutoTokenizer.from_pretrained(str(path))
         model_config = getattr(engine, "model_config", None)
         window = max_model_len or getattr(model_config, "max_model_len", None) or 4096
