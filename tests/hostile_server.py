@@ -212,16 +212,22 @@ async def conformant(writer: asyncio.StreamWriter) -> None:
     await _whole(writer, ENVELOPE_HEAD + b'{"response":"hi"}}')
 
 
-def _chooser(name: str) -> Callable[[], Behaviour]:
-    """One behaviour for every request, or for ``mixed`` each behaviour in turn after a first good answer."""
-    if name != MIXED:
-        return lambda: BEHAVIOURS[name]
+def _chooser(name: str, served: list[str]) -> Callable[[], Behaviour]:
+    """One behaviour for every request, or for ``mixed`` each behaviour in turn after a first good answer.
+
+    Each answer's behaviour is appended to ``served``, so a test can tell what was sent.
+    """
     turns = itertools.count()
     order = list(BEHAVIOURS.values())
 
     def next_behaviour() -> Behaviour:
         turn = next(turns)
-        return conformant if turn == 0 else order[(turn - 1) % len(order)]
+        if name != MIXED:
+            chosen = BEHAVIOURS[name]
+        else:
+            chosen = conformant if turn == 0 else order[(turn - 1) % len(order)]
+        served.append(chosen.__name__)
+        return chosen
 
     return next_behaviour
 
@@ -243,8 +249,10 @@ def _handler(
     return handle
 
 
-async def _serve(behaviour: str, port: int, ready: Callable[[int], None], stop: asyncio.Event) -> None:
-    server = await asyncio.start_server(_handler(_chooser(behaviour)), "127.0.0.1", port)
+async def _serve(
+    behaviour: str, port: int, ready: Callable[[int], None], stop: asyncio.Event, served: list[str]
+) -> None:
+    server = await asyncio.start_server(_handler(_chooser(behaviour, served)), "127.0.0.1", port)
     ready(server.sockets[0].getsockname()[1])
     await stop.wait()
     # Not wait_closed(): it waits for open connections, and an endless stream's never ends by itself.
@@ -256,8 +264,12 @@ async def _serve(behaviour: str, port: int, ready: Callable[[int], None], stop: 
 
 
 @contextlib.contextmanager
-def hostile_server(behaviour: str) -> Iterator[str]:
-    """Serve ``behaviour`` on a free loopback port in a thread; yields the base URL."""
+def hostile_server(behaviour: str, served: list[str] | None = None) -> Iterator[str]:
+    """Serve ``behaviour`` on a free loopback port in a thread; yields the base URL.
+
+    ``served``, when given, receives the name of the behaviour each request got, in order.
+    """
+    served = [] if served is None else served
     if behaviour in ("gzip_bomb", MIXED):
         _bomb()  # built before the server answers, so the first request does not wait on it
     loop = asyncio.new_event_loop()
@@ -270,7 +282,7 @@ def hostile_server(behaviour: str) -> Iterator[str]:
         started.set()
 
     def main() -> None:
-        loop.run_until_complete(_serve(behaviour, 0, ready, stop))
+        loop.run_until_complete(_serve(behaviour, 0, ready, stop, served))
         loop.close()
 
     thread = threading.Thread(target=main, name=f"hostile-{behaviour}", daemon=True)
@@ -298,7 +310,7 @@ def _main() -> None:
     if args.behaviour in ("gzip_bomb", MIXED):
         _bomb()
     try:
-        loop.run_until_complete(_serve(args.behaviour, args.port, ready, stop))
+        loop.run_until_complete(_serve(args.behaviour, args.port, ready, stop, []))
     except KeyboardInterrupt:
         sys.exit(0)
     finally:
