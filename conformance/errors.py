@@ -5,6 +5,7 @@ Every exception the toolkit raises on purpose derives from one base::
     ConformanceError
     ├── ContractError        the vendored schemas are missing or malformed
     ├── UsageError           a user's option, argument or config value is wrong
+    │   └── CheckpointError  a model directory is not a checkpoint the server can load
     ├── TargetError          the implementation under test cannot be tested at all
     └── JSONReadError        bytes that are not JSON this toolkit can hold (also a ValueError)
 
@@ -28,6 +29,14 @@ class UsageError(ConformanceError):
 
     The message names the option and the value, and says what is accepted:
     ``--profile='fast' is not one of smoke, standard, full``.
+    """
+
+
+class CheckpointError(UsageError):
+    """A model directory is not a checkpoint, or one of a kind the reference server cannot load.
+
+    The message says what is missing or unsupported; the CLI prefixes the
+    option: ``--model-path='/models/x': it has no config.json.``
     """
 
 

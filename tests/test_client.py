@@ -103,6 +103,17 @@ def test_requests_without_or_with_a_wrong_token() -> None:
     assert wrong.status == 401 and wrong.request_headers["authorization"] == "Bearer [REDACTED]"
 
 
+def test_one_request_can_name_another_model_or_account_in_its_path() -> None:
+    with fake_server(token=TOKEN) as url:
+        unknown_model = send(url, {"prompt": "Hello"}, model="@cf/no/such-model")
+        unknown_account = send(url, {"prompt": "Hello"}, account="nobody")
+        usual = send(url, {"prompt": "Hello", "max_tokens": 1})
+    assert unknown_model.url.endswith("/accounts/X/ai/run/@cf/no/such-model")
+    assert unknown_model.status == 400 and unknown_model.json()["errors"][0]["code"] == 5007
+    assert "/accounts/nobody/ai/run/" in unknown_account.url and unknown_account.status == 404
+    assert usual.status == 200 and usual.url.endswith("/accounts/X/ai/run/@hf/thebloke/llama-2-13b-chat-awq")
+
+
 # Tight caps so that every hostile behaviour ends in about a second at most.
 HOSTILE_SETTINGS = TransportSettings(
     read_timeout_s=2, connect_timeout_s=2, max_response_s=1, max_body_bytes=1024 * 1024, max_stream_events=500

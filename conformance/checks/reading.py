@@ -72,3 +72,16 @@ def first_difference(a: str, b: str) -> str:
                 f"character {index}: {snippet(a[index : index + 30])} versus {snippet(b[index : index + 30])}"
             )
     return f"character {min(len(a), len(b))}: one text is {abs(len(a) - len(b))} characters longer"
+
+
+def error_codes(exchange: Exchange) -> list[int]:
+    """The integer ``code`` of every entry of an error body's ``errors`` array; empty when there are none."""
+    try:
+        body = read_json(exchange.body)
+    except ValueError:
+        return []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return []
+    codes = [e.get("code") for e in errors if isinstance(e, dict)]
+    return [c for c in codes if isinstance(c, int) and not isinstance(c, bool)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from conformance.checks import RunFacts, Scenario, ScenarioRequest
+from conformance.checks import Route, RunFacts, Scenario, ScenarioRequest
 from conformance.contract.bounded_json import MAX_DEPTH, read_json
 from conformance.errors import UsageError
 from conformance.generation import Case
@@ -105,15 +105,25 @@ def item_to_json(item: Case | Scenario) -> dict[str, Any]:
             "id": item.id,
             "label": item.label,
             "check": item.check,
-            "requests": [{"body": r.body, "auth": r.auth} for r in item.requests],
+            "requests": [_request_to_json(r) for r in item.requests],
         }
     return {"type": "case", **item.to_json()}
+
+
+def _request_to_json(request: ScenarioRequest) -> dict[str, Any]:
+    data: dict[str, Any] = {"body": request.body, "auth": request.auth}
+    if request.route is not None:
+        data["route"] = {"account": request.route.account, "model": request.route.model}
+    return data
 
 
 def item_from_json(data: dict[str, Any]) -> Case | Scenario:
     """The inverse of `item_to_json`."""
     if data["type"] == "scenario":
-        requests = tuple(ScenarioRequest(r["body"], r["auth"]) for r in data["requests"])
+        requests = tuple(
+            ScenarioRequest(r["body"], r["auth"], Route(**r["route"]) if r.get("route") else None)
+            for r in data["requests"]
+        )
         return Scenario(data["id"], data["label"], requests, data.get("check", ""))
     return Case.from_json(data)
 

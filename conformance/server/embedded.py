@@ -24,8 +24,11 @@ from conformance.server.engines.base import Engine
 _STARTUP_TIMEOUT_S = 60.0
 
 
-def load_default_engine(model_path: str | None = None) -> Engine:
-    """The transformers engine over ``model_path``, or over the tiny model (built on first use)."""
+def load_default_engine(model_path: str | None = None, *, device: str = "auto") -> Engine:
+    """The transformers engine over ``model_path`` (unquantized or AWQ), or over the tiny model.
+
+    ``device`` is ``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (`engines.devices`).
+    """
     try:
         import torch  # noqa: F401
         import transformers  # noqa: F401
@@ -37,7 +40,7 @@ def load_default_engine(model_path: str | None = None) -> Engine:
     from conformance.server.engines.transformers_engine import TransformersEngine
     from conformance.server.tiny_model import ensure_tiny_model
 
-    return TransformersEngine.load(model_path or ensure_tiny_model())
+    return TransformersEngine.load(model_path or ensure_tiny_model(), device=device)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -82,13 +83,22 @@ def ensure_tiny_model() -> Path:
     >>> (path / "config.json").exists()
     True
     """
-    target = cache_root() / f"tiny-llama-{recipe_key()}"
+    return cached_build(f"tiny-llama-{recipe_key()}", build_tiny_model)
+
+
+def cached_build(name: str, build: Callable[[Path], None]) -> Path:
+    """``cache_root() / name``, filled by ``build(directory)`` unless it holds a model already.
+
+    The build writes into a staging directory that is renamed into place, so
+    concurrent processes never see half a model.
+    """
+    target = cache_root() / name
     if (target / "model.safetensors").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
-        build_tiny_model(staging)
+        build(staging)
         staging.chmod(0o755)
         try:
             staging.rename(target)
@@ -101,12 +111,21 @@ def ensure_tiny_model() -> Path:
     return target
 
 
-def build_tiny_model(directory: Path) -> None:
-    """Write the tokenizer and the model into ``directory`` (which must exist)."""
+def build_tiny_model(
+    directory: Path, shape: dict[str, Any] | None = None, *, gain: float | None = None
+) -> None:
+    """Write the tokenizer and the model into ``directory`` (which must exist).
+
+    ``shape`` overrides the LlamaConfig sizes (the AWQ variant needs inputs
+    divisible by its group size, 128); the weights come from the same seed.
+    With ``gain``, a projection with ``n`` inputs draws its weights with
+    standard deviation ``gain / sqrt(n)`` instead of 0.1, so wider variants
+    keep the tiny model's scale (0.1 is a gain of 0.8 over its 64 inputs).
+    """
     tokenizer = _train_tokenizer()
     _save_tokenizer(tokenizer, directory)
     bos, eos = tokenizer.token_to_id("<s>"), tokenizer.token_to_id("</s>")
-    _save_model(tokenizer.get_vocab_size(), bos, eos, directory)
+    _save_model(tokenizer.get_vocab_size(), bos, eos, directory, {**_CONFIG, **(shape or {})}, gain)
 
 
 def _train_tokenizer() -> Any:
@@ -144,34 +163,39 @@ def _save_tokenizer(tokenizer: Any, directory: Path) -> None:
     (directory / "special_tokens_map.json").write_text(json.dumps(special, indent=2) + "\n", "utf-8")
 
 
-def _save_model(vocab_size: int, bos: int, eos: int, directory: Path) -> None:
+def _save_model(
+    vocab_size: int, bos: int, eos: int, directory: Path, sizes: dict[str, Any], gain: float | None
+) -> None:
     import torch
     from safetensors.torch import save_file
     from transformers import LlamaConfig
 
-    config = LlamaConfig(vocab_size=vocab_size, bos_token_id=bos, eos_token_id=eos, **_CONFIG)
+    config = LlamaConfig(vocab_size=vocab_size, bos_token_id=bos, eos_token_id=eos, **sizes)
     config.architectures = ["LlamaForCausalLM"]
     config.save_pretrained(str(directory))
     generator = torch.Generator().manual_seed(_SEED)
-    hidden, inter = _CONFIG["hidden_size"], _CONFIG["intermediate_size"]
-    heads, kv_heads = _CONFIG["num_attention_heads"], _CONFIG["num_key_value_heads"]
+    hidden, inter = sizes["hidden_size"], sizes["intermediate_size"]
+    heads, kv_heads = sizes["num_attention_heads"], sizes["num_key_value_heads"]
     head_dim = hidden // heads
 
     def normal(*shape: int, std: float) -> torch.Tensor:
         return torch.randn(*shape, generator=generator) * std
 
+    def projection(outputs: int, inputs: int) -> torch.Tensor:
+        return normal(outputs, inputs, std=0.1 if gain is None else gain / inputs**0.5)
+
     tensors: dict[str, torch.Tensor] = {"model.embed_tokens.weight": normal(vocab_size, hidden, std=1.0)}
-    for layer in range(_CONFIG["num_hidden_layers"]):
+    for layer in range(sizes["num_hidden_layers"]):
         prefix = f"model.layers.{layer}."
         tensors[prefix + "input_layernorm.weight"] = torch.ones(hidden)
         tensors[prefix + "post_attention_layernorm.weight"] = torch.ones(hidden)
-        tensors[prefix + "self_attn.q_proj.weight"] = normal(heads * head_dim, hidden, std=0.1)
-        tensors[prefix + "self_attn.k_proj.weight"] = normal(kv_heads * head_dim, hidden, std=0.1)
-        tensors[prefix + "self_attn.v_proj.weight"] = normal(kv_heads * head_dim, hidden, std=0.1)
-        tensors[prefix + "self_attn.o_proj.weight"] = normal(hidden, heads * head_dim, std=0.1)
-        tensors[prefix + "mlp.gate_proj.weight"] = normal(inter, hidden, std=0.1)
-        tensors[prefix + "mlp.up_proj.weight"] = normal(inter, hidden, std=0.1)
-        tensors[prefix + "mlp.down_proj.weight"] = normal(hidden, inter, std=0.1)
+        tensors[prefix + "self_attn.q_proj.weight"] = projection(heads * head_dim, hidden)
+        tensors[prefix + "self_attn.k_proj.weight"] = projection(kv_heads * head_dim, hidden)
+        tensors[prefix + "self_attn.v_proj.weight"] = projection(kv_heads * head_dim, hidden)
+        tensors[prefix + "self_attn.o_proj.weight"] = projection(hidden, heads * head_dim)
+        tensors[prefix + "mlp.gate_proj.weight"] = projection(inter, hidden)
+        tensors[prefix + "mlp.up_proj.weight"] = projection(inter, hidden)
+        tensors[prefix + "mlp.down_proj.weight"] = projection(hidden, inter)
     tensors["model.norm.weight"] = torch.ones(hidden)
     head = normal(vocab_size, hidden, std=0.5)
     # EOS gets a zero row: its logit sits in the middle of the pack, so the

@@ -66,7 +66,9 @@ class Client:
         token: str | None = None,
         settings: TransportSettings | None = None,
     ) -> None:
-        self.url = base_url.rstrip("/") + run_path(account_id, model)
+        self._base = base_url.rstrip("/")
+        self._account, self._model = account_id, model
+        self.url = self._base + run_path(account_id, model)
         self._token = token
         self._wrong_token = "conformance-wrong-" + secrets.token_hex(16)
         self.settings = settings or TransportSettings()
@@ -102,17 +104,26 @@ class Client:
             shown["authorization"] = f"Bearer {REDACTED}"
         return sent, shown
 
-    async def send(self, body: Any, *, auth: Auth = "token") -> Exchange:
-        """Send one run request, retrying 429 and 503 within bounds, and return what happened."""
+    async def send(
+        self, body: Any, *, auth: Auth = "token", account: str | None = None, model: str | None = None
+    ) -> Exchange:
+        """Send one run request, retrying 429 and 503 within bounds, and return what happened.
+
+        ``account`` and ``model`` replace the client's own in the path of this
+        one request (a check asking for a model that does not exist).
+        """
         if self._http is None:
             raise RuntimeError("Client.send() outside 'async with Client(...)'")
+        url = self.url
+        if account is not None or model is not None:
+            url = self._base + run_path(account or self._account, model or self._model)
         sent, shown = self._headers(auth)
         content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         wants_stream = isinstance(body, dict) and body.get("stream") is True
         waits: list[float] = []
         while True:
             async with self._slots:
-                exchange = await self._attempt(content, sent, shown, body, wants_stream)
+                exchange = await self._attempt(url, content, sent, shown, body, wants_stream)
             if exchange.status not in _RETRY_STATUSES or len(waits) >= self.settings.max_retries:
                 break
             wait = _retry_after(exchange.headers.get("retry-after"), attempt=len(waits))
@@ -122,25 +133,37 @@ class Client:
         return _with_retries(exchange, waits)
 
     async def _attempt(
-        self, content: bytes, sent: dict[str, str], shown: dict[str, str], body: Any, wants_stream: bool
+        self,
+        url: str,
+        content: bytes,
+        sent: dict[str, str],
+        shown: dict[str, str],
+        body: Any,
+        wants_stream: bool,
     ) -> Exchange:
-        base = {"method": "POST", "url": self.url, "request_headers": shown, "request_body": body}
+        base = {"method": "POST", "url": url, "request_headers": shown, "request_body": body}
         started = time.perf_counter()
         try:
-            return await self._exchange(base, content, sent, wants_stream, started)
+            return await self._exchange(url, base, content, sent, wants_stream, started)
         except Exception as exc:  # the last line: a response nothing below foresaw must not end the run
             error = f"the client could not read the response: {_describe(exc)}"
             return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
 
     async def _exchange(
-        self, base: dict[str, Any], content: bytes, sent: dict[str, str], wants_stream: bool, started: float
+        self,
+        url: str,
+        base: dict[str, Any],
+        content: bytes,
+        sent: dict[str, str],
+        wants_stream: bool,
+        started: float,
     ) -> Exchange:
         assert self._http is not None
         s = self.settings
         # One deadline for the whole response: a server that sends a byte just
         # before every read timeout would otherwise hold a case for ever.
         deadline = asyncio.get_running_loop().time() + s.max_response_s
-        request = self._http.build_request("POST", self.url, content=content, headers=sent)
+        request = self._http.build_request("POST", url, content=content, headers=sent)
         try:
             async with asyncio.timeout_at(deadline):
                 response = await self._http.send(request, stream=True)
