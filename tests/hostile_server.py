@@ -2,7 +2,9 @@
 
 It speaks raw bytes over asyncio sockets, not through an HTTP library, so it
 can send what no well-behaved framework would (10 000 headers, bytes that are
-not HTTP, a body shorter than its Content-Length). One behaviour per server::
+not HTTP, a body shorter than its Content-Length). One behaviour per server,
+or ``mixed``: a good first answer (the run's probe), then every behaviour in
+turn, request after request::
 
     with hostile_server("deep_json") as base_url:
         ...  # conformance run --base-url base_url
@@ -17,9 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gzip
+import itertools
 import sys
 import threading
-import zlib
 from collections.abc import Awaitable, Callable, Iterator
 from functools import cache
 
@@ -30,6 +33,7 @@ DIGITS = 100_000
 SLOW_GAP_S = 0.2
 BOMB_BYTES = 1024 * 1024 * 1024  # what the gzip bomb decodes to: 1 GiB of zeros in about 1 MiB
 ENVELOPE_HEAD = b'{"success":true,"errors":[],"messages":[],"result":'
+MIXED = "mixed"  # every behaviour in turn, request after request
 
 
 def _head(status: str = "200 OK", content_type: str = "application/json", **extra: str) -> bytes:
@@ -119,9 +123,10 @@ async def slow_body(writer: asyncio.StreamWriter) -> None:
 
 @cache
 def _bomb() -> bytes:
-    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip framing
-    zeros = bytes(1024 * 1024)
-    return b"".join(packer.compress(zeros) for _ in range(BOMB_BYTES // len(zeros))) + packer.flush()
+    # 1024 gzip members of 1 MiB of zeros each, back to back (RFC 1952 allows it): building
+    # one member and repeating it costs milliseconds where compressing 1 GiB takes seconds.
+    zeros = 1024 * 1024
+    return gzip.compress(bytes(zeros), 9) * (BOMB_BYTES // zeros)
 
 
 async def gzip_bomb(writer: asyncio.StreamWriter) -> None:
@@ -202,11 +207,38 @@ async def _read_request(reader: asyncio.StreamReader) -> None:
     await reader.readexactly(length)
 
 
-def _handler(behaviour: Behaviour) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+async def conformant(writer: asyncio.StreamWriter) -> None:
+    """A valid success envelope: what ``mixed`` answers the run's first request (its probe) with."""
+    await _whole(writer, ENVELOPE_HEAD + b'{"response":"hi"}}')
+
+
+def _chooser(name: str, served: list[str]) -> Callable[[], Behaviour]:
+    """One behaviour for every request, or for ``mixed`` each behaviour in turn after a first good answer.
+
+    Each answer's behaviour is appended to ``served``, so a test can tell what was sent.
+    """
+    turns = itertools.count()
+    order = list(BEHAVIOURS.values())
+
+    def next_behaviour() -> Behaviour:
+        turn = next(turns)
+        if name != MIXED:
+            chosen = BEHAVIOURS[name]
+        else:
+            chosen = conformant if turn == 0 else order[(turn - 1) % len(order)]
+        served.append(chosen.__name__)
+        return chosen
+
+    return next_behaviour
+
+
+def _handler(
+    choose: Callable[[], Behaviour],
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await _read_request(reader)
-            await behaviour(writer)
+            await choose()(writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # the client hung up: the usual end of the endless behaviours
         finally:
@@ -217,8 +249,10 @@ def _handler(behaviour: Behaviour) -> Callable[[asyncio.StreamReader, asyncio.St
     return handle
 
 
-async def _serve(behaviour: str, port: int, ready: Callable[[int], None], stop: asyncio.Event) -> None:
-    server = await asyncio.start_server(_handler(BEHAVIOURS[behaviour]), "127.0.0.1", port)
+async def _serve(
+    behaviour: str, port: int, ready: Callable[[int], None], stop: asyncio.Event, served: list[str]
+) -> None:
+    server = await asyncio.start_server(_handler(_chooser(behaviour, served)), "127.0.0.1", port)
     ready(server.sockets[0].getsockname()[1])
     await stop.wait()
     # Not wait_closed(): it waits for open connections, and an endless stream's never ends by itself.
@@ -230,9 +264,13 @@ async def _serve(behaviour: str, port: int, ready: Callable[[int], None], stop: 
 
 
 @contextlib.contextmanager
-def hostile_server(behaviour: str) -> Iterator[str]:
-    """Serve ``behaviour`` on a free loopback port in a thread; yields the base URL."""
-    if behaviour == "gzip_bomb":
+def hostile_server(behaviour: str, served: list[str] | None = None) -> Iterator[str]:
+    """Serve ``behaviour`` on a free loopback port in a thread; yields the base URL.
+
+    ``served``, when given, receives the name of the behaviour each request got, in order.
+    """
+    served = [] if served is None else served
+    if behaviour in ("gzip_bomb", MIXED):
         _bomb()  # built before the server answers, so the first request does not wait on it
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
@@ -244,7 +282,7 @@ def hostile_server(behaviour: str) -> Iterator[str]:
         started.set()
 
     def main() -> None:
-        loop.run_until_complete(_serve(behaviour, 0, ready, stop))
+        loop.run_until_complete(_serve(behaviour, 0, ready, stop, served))
         loop.close()
 
     thread = threading.Thread(target=main, name=f"hostile-{behaviour}", daemon=True)
@@ -260,7 +298,7 @@ def hostile_server(behaviour: str) -> Iterator[str]:
 
 def _main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("behaviour", choices=sorted(BEHAVIOURS))
+    parser.add_argument("behaviour", choices=[*sorted(BEHAVIOURS), MIXED])
     parser.add_argument("--port", type=int, default=8799)
     args = parser.parse_args()
     loop = asyncio.new_event_loop()
@@ -269,10 +307,10 @@ def _main() -> None:
     def ready(number: int) -> None:
         print(f"http://127.0.0.1:{number}/client/v4", flush=True)
 
-    if args.behaviour == "gzip_bomb":
+    if args.behaviour in ("gzip_bomb", MIXED):
         _bomb()
     try:
-        loop.run_until_complete(_serve(args.behaviour, args.port, ready, stop))
+        loop.run_until_complete(_serve(args.behaviour, args.port, ready, stop, []))
     except KeyboardInterrupt:
         sys.exit(0)
     finally:

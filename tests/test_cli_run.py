@@ -336,6 +336,7 @@ def test_a_checks_module_that_cannot_be_loaded_exits_2_naming_option_and_value(
         (["--timeout", "nan"], "--timeout=nan is not a positive number of seconds"),
         (["--timeout", "soon"], "'--timeout': 'soon' is not a valid float"),
         (["--connect-timeout", "0"], "--connect-timeout=0.0 is not a positive number of seconds"),
+        (["--response-timeout", "-1"], "--response-timeout=-1.0 is not a positive number of seconds"),
     ],
 )
 def test_bad_timeouts_exit_2_naming_option_and_value(args: list[str], message: str) -> None:
