@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cli import main
+from conformance.contract import MODEL
 from tests._reference_server import run_url, tiny_model_path
 
 pytestmark = pytest.mark.slow
@@ -64,8 +65,17 @@ def test_without_a_token_auth_is_off_and_says_so() -> None:
     env = {"CONFORMANCE_SERVER_TOKEN": ""}
     with serve("--model-path", str(tiny_model_path()), env=env) as (base_url, lines):
         response = httpx.post(run_url(base_url), json={"prompt": "Hello", "max_tokens": 2}, timeout=30)
+        [openai_base] = [
+            line.split(": ", 1)[1].strip() for line in lines if line.startswith("OpenAI-compatible")
+        ]
+        chat = httpx.post(
+            openai_base.replace("ACCOUNT_ID", "demo") + "/chat/completions",
+            json={"model": MODEL, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2},
+            timeout=30,
+        )
     assert "Auth: OFF" in "".join(lines)
     assert response.status_code == 200
+    assert chat.status_code == 200 and chat.json()["object"] == "chat.completion"
 
 
 def test_token_from_the_environment_is_enforced() -> None:

@@ -129,7 +129,11 @@ def serve(
     app = create_app(
         served, token=token or None, max_body_bytes=max_body_bytes, model=model_name, account_id=account_id
     )
-    click.echo(f"Serving {model_name} at http://{host}:{sock.getsockname()[1]}/client/v4", err=True)
+    api_base = f"http://{host}:{sock.getsockname()[1]}/client/v4"
+    click.echo(f"Serving {model_name} at {api_base}", err=True)
+    click.echo(
+        f"OpenAI-compatible base URL: {api_base}/accounts/{account_id or 'ACCOUNT_ID'}/ai/v1", err=True
+    )
     server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
     with sock:
         server.run(sockets=[sock])

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from conformance.contract import MODEL, ErrorBody, ErrorCode
-from conformance.server import sse
+from conformance.server import openai_responses, sse
 from conformance.server.engines.base import (
     Cancellation,
     Engine,
@@ -38,7 +38,9 @@ from conformance.server.engines.base import (
     PromptTooLarge,
     UnknownAdapter,
 )
-from conformance.server.inputs import ParsedBody, parse_body
+from conformance.server.inputs import parse_body
+from conformance.server.openai_inputs import OpenAIRequest, parse_chat_body, parse_completion_body
+from conformance.server.stop_sequences import stopping_at
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 """8 MiB: a maximal prompt of 131072 emoji is about 1.6 MB once JSON-escaped."""
@@ -54,6 +56,8 @@ INTERNAL_ERROR = 5000
 
 log = logging.getLogger("conformance.server")
 
+_ACCOUNT = "/client/v4/accounts/{account_id}"
+
 
 def create_app(
     engine: Engine,
@@ -63,7 +67,8 @@ def create_app(
     model: str = MODEL,
     account_id: str | None = None,
 ) -> Starlette:
-    """The ASGI app serving ``POST /client/v4/accounts/{account_id}/ai/run/{model}``.
+    """The ASGI app serving ``POST /client/v4/accounts/{account_id}/ai/run/{model}``
+    and the OpenAI-compatible ``.../ai/v1/chat/completions`` and ``.../ai/v1/completions``.
 
     With ``token`` (a non-empty string) every request must carry
     ``Authorization: Bearer <token>``;
@@ -74,7 +79,11 @@ def create_app(
     """
     service = _Service(engine, token or None, max_body_bytes, model, account_id)
     app = Starlette(
-        routes=[Route("/client/v4/accounts/{account_id}/ai/run/{model:path}", service.run, methods=["POST"])],
+        routes=[
+            Route(f"{_ACCOUNT}/ai/run/{{model:path}}", service.run, methods=["POST"]),
+            Route(f"{_ACCOUNT}/ai/v1/chat/completions", service.chat_completions, methods=["POST"]),
+            Route(f"{_ACCOUNT}/ai/v1/completions", service.completions, methods=["POST"]),
+        ],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
     # The real service answers 404, not a redirect, for a path that lacks a model.
@@ -134,10 +143,9 @@ class _Service:
     )
 
     async def run(self, request: Request) -> Response:
-        if self.account_id is not None and request.path_params["account_id"] != self.account_id:
-            return error_response(_no_route(request.url.path))
-        if self.token is not None and not _authorized(request, self.token):
-            return error_response(ErrorBody(ErrorCode.AUTHENTICATION, "Authentication error"))
+        refused = self._refused(request)
+        if refused is not None:
+            return error_response(refused)
         requested = request.path_params["model"]
         if requested != self.model:
             return error_response(
@@ -152,7 +160,57 @@ class _Service:
         parsed = parse_body(raw)
         if isinstance(parsed, ErrorBody):
             return error_response(parsed)
-        return await self._generate(request, parsed)
+        started = await self._start(parsed.request)
+        if isinstance(started, Response):
+            return started
+        events, cancellation = started
+        if parsed.stream:
+            return _EventStream(_sse_chunks(events), cancellation)
+        return await _collect(events, cancellation, request.receive)
+
+    async def chat_completions(self, request: Request) -> Response:
+        return await self._openai(request, chat=True)
+
+    async def completions(self, request: Request) -> Response:
+        return await self._openai(request, chat=False)
+
+    async def _openai(self, request: Request, *, chat: bool) -> Response:
+        # The same gates as the run route, in the same order; the model is named in the body.
+        refused = self._refused(request)
+        if refused is not None:
+            return error_response(refused)
+        raw = await self._read_body(request)
+        if isinstance(raw, ErrorBody):
+            return error_response(raw, headers={"Connection": "close"})
+        parsed: OpenAIRequest | ErrorBody = (parse_chat_body if chat else parse_completion_body)(
+            raw, self.model
+        )
+        if isinstance(parsed, ErrorBody):
+            return error_response(parsed)
+        started = await self._start(parsed.request)
+        if isinstance(started, Response):
+            return started
+        events, cancellation = started
+        events = stopping_at(events, parsed.stops, cancellation)
+        answer = openai_responses.Answer.new(self.model, chat=chat)
+        if parsed.stream:
+            chunks = openai_responses.chunks(answer, events, include_usage=parsed.include_usage)
+            return _EventStream(chunks, cancellation)
+        try:
+            gathered = await _gather(events, cancellation, request.receive)
+        except EngineUnavailable as exc:
+            return _refusal(exc)
+        if gathered is None:
+            return Response(status_code=499)  # the client left; nobody reads this
+        return JSONResponse(openai_responses.whole(answer, *gathered))
+
+    def _refused(self, request: Request) -> ErrorBody | None:
+        """The account and token gates every route shares."""
+        if self.account_id is not None and request.path_params["account_id"] != self.account_id:
+            return _no_route(request.url.path)
+        if self.token is not None and not _authorized(request, self.token):
+            return ErrorBody(ErrorCode.AUTHENTICATION, "Authentication error")
+        return None
 
     async def _read_body(self, request: Request) -> bytes | ErrorBody:
         too_large = ErrorBody(
@@ -178,8 +236,10 @@ class _Service:
             return too_large
         return bytes(body)
 
-    async def _generate(self, request: Request, parsed: ParsedBody) -> Response:
-        generation = parsed.request
+    async def _start(
+        self, generation: GenerationRequest
+    ) -> tuple[AsyncIterator[Event], Cancellation] | Response:
+        """Start generating; the events come back once the first is computed, or the refusal as a response."""
         if generation.lora is not None and generation.lora not in self.engine.adapters:
             error = UnknownAdapter(generation.lora, self.engine.adapters)
             return error_response(ErrorBody(ErrorCode.LORA_UNSUPPORTED, f"AiError: {error}"))
@@ -190,9 +250,7 @@ class _Service:
         except EngineError as exc:
             await events.aclose()
             return _refusal(exc)
-        if parsed.stream:
-            return _EventStream(_sse_chunks(first, events), cancellation)
-        return await _collect(first, events, cancellation, request.receive)
+        return _chain(first, events), cancellation
 
 
 def _refusal(exc: EngineError) -> Response:
@@ -264,16 +322,20 @@ async def _chain(first: Event, rest: AsyncIterator[Event]) -> AsyncIterator[Even
         yield item
 
 
-async def _collect(
-    first: Event, events: AsyncIterator[Event], cancellation: Cancellation, receive: Receive
-) -> Response:
+async def _gather(
+    events: AsyncIterator[Event], cancellation: Cancellation, receive: Receive
+) -> tuple[str, Finished] | None:
+    """The whole text and how it finished, or None when the client left first.
+
+    Raises `EngineUnavailable` when the engine failed after its first piece.
+    """
     texts: list[str] = []
     finished: Finished | None = None
     failure: EngineUnavailable | None = None
     async with anyio.create_task_group() as group:
         group.start_soon(_cancel_on_disconnect, receive, cancellation)
         try:
-            async for item in _chain(first, events):
+            async for item in events:
                 if isinstance(item, Piece):
                     texts.append(item.text)
                 else:
@@ -282,10 +344,19 @@ async def _collect(
             failure = exc
         group.cancel_scope.cancel()
     if failure is not None:
-        return _refusal(failure)
-    if finished is None:
+        raise failure
+    return None if finished is None else ("".join(texts), finished)
+
+
+async def _collect(events: AsyncIterator[Event], cancellation: Cancellation, receive: Receive) -> Response:
+    try:
+        gathered = await _gather(events, cancellation, receive)
+    except EngineUnavailable as exc:
+        return _refusal(exc)
+    if gathered is None:
         return Response(status_code=499)  # the client left; nobody reads this
-    result: dict[str, Any] = {"response": "".join(texts), "usage": finished.usage.to_json()}
+    text, finished = gathered
+    result: dict[str, Any] = {"response": text, "usage": finished.usage.to_json()}
     if finished.tool_calls:
         result["tool_calls"] = [call.to_json() for call in finished.tool_calls]
     return JSONResponse({"result": result, "success": True, "errors": [], "messages": []})
@@ -299,8 +370,8 @@ async def _cancel_on_disconnect(receive: Receive, cancellation: Cancellation) ->
             return
 
 
-async def _sse_chunks(first: Event, events: AsyncIterator[Event]) -> AsyncIterator[bytes]:
-    async for item in _chain(first, events):
+async def _sse_chunks(events: AsyncIterator[Event]) -> AsyncIterator[bytes]:
+    async for item in events:
         if isinstance(item, Piece):
             if item.text:
                 yield sse.text_event(item.text)

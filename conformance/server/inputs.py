@@ -51,23 +51,41 @@ def parse_body(raw: bytes) -> ParsedBody | ErrorBody:
     >>> parse_body(b'{"prompt": "Hi", "temperature": 6}').message
     "AiError: Bad input: '/temperature' is 6, above the maximum of 5. (maximum at /temperature)"
     """
+    body = decode_body(raw)
+    return body if isinstance(body, ErrorBody) else judge_body(body)
+
+
+def decode_body(raw: bytes, *, wanted: str = "a JSON object with 'prompt' or 'messages'") -> object:
+    """The JSON value in ``raw``, or the `ErrorBody` for an empty or undecodable body; never raises.
+
+    ``wanted`` completes the empty-body message: what the route expects instead.
+    """
     if not raw.strip():
         return ErrorBody(
             ErrorCode.MISSING_HEADERS_OR_BODY,
-            "AiError: Bad input: the request has no body. Send a JSON object with 'prompt' or 'messages'.",
+            f"AiError: Bad input: the request has no body. Send {wanted}.",
         )
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
+        return json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         # ValueError covers UnicodeDecodeError, JSONDecodeError and int conversion limits.
         return bad_input(f"the body is not valid JSON: {_short(exc)}")
+
+
+def judge_body(body: object) -> ParsedBody | ErrorBody:
+    """A decoded body judged against the vendored input schema; never raises.
+
+    The OpenAI-compatible route translates its body into this one's terms and
+    judges it here, so both routes accept and refuse the same things.
+    """
     try:
         violation = request_validator().explain(body)
     except (ValueError, OverflowError, RecursionError, TypeError) as exc:
         return bad_input(f"the body could not be validated: {_short(exc)}")
     if violation is not None:
         return bad_input(f"{violation.message} ({violation.keyword} at {violation.where})")
-    return ParsedBody(request=_request(body), stream=body.get("stream") is True)
+    assert isinstance(body, dict)  # the schema's two branches are objects
+    return ParsedBody(request=generation_request(body), stream=body.get("stream") is True)
 
 
 @cache
@@ -105,7 +123,8 @@ def _number(body: Mapping[str, Any], key: str) -> float | None:
     return None if value is None else float(value)
 
 
-def _request(body: Mapping[str, Any]) -> GenerationRequest:
+def generation_request(body: Mapping[str, Any]) -> GenerationRequest:
+    """The `GenerationRequest` for a body that `judge_body` accepted."""
     messages = None
     if not _is_prompt_body(body):
         messages = tuple(ChatMessage(_text(m["role"]), _text(m["content"])) for m in body["messages"])
