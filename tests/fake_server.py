@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 from conformance.contract import DEFAULT_MAX_TOKENS, MODEL, request_validator, run_path
 
@@ -119,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests += 1
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if self.path != state.path:
+        if unquote(self.path) != state.path:  # clients may percent-encode the model's '@' and '/'
             return self._error(404, 7003, "No route for that URI")
         auth = self.headers.get("Authorization")
         if "refuse_all_auth" in faults:
@@ -169,6 +170,13 @@ class _Handler(BaseHTTPRequestHandler):
             "messages": [],
         }
         self._send(200, envelope, "text/plain" if "wrong_content_type" in faults else "application/json")
+
+    def _not_allowed(self) -> None:
+        # Only POST is routed, as on the real service; schemathesis probes other methods.
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self._error(405, 7003, f"Method {self.command} not allowed", Allow="POST")
+
+    do_GET = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_QUERY = _not_allowed
 
     def _stream(self, words: list[str], usage: dict[str, int]) -> None:
         faults = self.state.faults

@@ -14,6 +14,7 @@ from conformance.runner._engine import arun, run
 from conformance.runner.baseline import load_baseline, save_baseline
 from conformance.runner.config import PROFILES, RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
+from conformance.runner.external import judge_sent
 from conformance.runner.junit import write_junit
 from conformance.runner.recording import Recording, load_recording
 from conformance.runner.replay import replay
@@ -58,6 +59,7 @@ __all__ = [
     "RunResult",
     "RunStarted",
     "arun",
+    "judge_sent",
     "load_baseline",
     "load_recording",
     "replay",
