@@ -49,6 +49,7 @@ FAULTS = frozenset(
         "endless_stream",  # streams events forever, slowly
         "echo_auth",  # puts the Authorization header it got into every response text
         "stall_streams",  # answers streamed requests only when the server shuts down
+        "other_methods_500",  # 500 for any method but POST (schemathesis probes them)
     }
 )
 
@@ -174,6 +175,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_allowed(self) -> None:
         # Only POST is routed, as on the real service; schemathesis probes other methods.
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with self.state.lock:
+            self.state.requests += 1
+        if "other_methods_500" in self.state.faults:
+            return self._send(500, {"error": "boom"})
         self._error(405, 7003, f"Method {self.command} not allowed", Allow="POST")
 
     do_GET = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_QUERY = _not_allowed
@@ -220,8 +225,12 @@ def fake_server(
     token: str | None = None,
     account: str = "X",
     model: str = MODEL,
+    stats: dict[str, int] | None = None,
 ) -> Iterator[str]:
-    """Serve on 127.0.0.1 in a thread; yields the base URL ``http://127.0.0.1:PORT/client/v4``."""
+    """Serve on 127.0.0.1 in a thread; yields the base URL ``http://127.0.0.1:PORT/client/v4``.
+
+    ``stats``, when given, receives ``requests``: how many the server answered.
+    """
     state = _State(set(faults), token, account, model)
     handler = type("Handler", (_Handler,), {"state": state})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -231,6 +240,8 @@ def fake_server(
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/client/v4"
     finally:
+        if stats is not None:
+            stats["requests"] = state.requests
         state.stopping.set()
         server.shutdown()
         server.server_close()

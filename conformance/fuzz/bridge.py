@@ -147,6 +147,8 @@ def to_exchange(response: Any, token: str | None) -> Exchange:
     stream = None
     if wants_stream and 200 <= response.status_code < 300:
         stream = stream_facts(content)
+        if getattr(response, "stream_cut_short", False):
+            stream = replace(stream, broke_at="schemathesis stopped reading (max-stream-events or timeout)")
     return Exchange(
         method=str(request.method),
         url=str(request.url),

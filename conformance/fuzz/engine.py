@@ -31,6 +31,7 @@ from conformance.transport import Exchange
 PHASES = ("examples", "coverage", "fuzzing")
 MODES = ("positive", "negative", "all")
 MAX_WORKERS = 64
+MAX_STREAM_EVENTS = 10000
 CURL_BODY_LIMIT = 4000
 """Bodies longer than this (as JSON) are not inlined in a finding's curl line."""
 
@@ -115,6 +116,8 @@ def _engine_events(config: RunConfig, settings: FuzzSettings) -> Iterator[Any]:
             "headers": headers,
             "workers": settings.workers,
             "request-timeout": settings.request_timeout_s,
+            # schemathesis reads 20 events of a stream by default; a reply is longer.
+            "max-stream-events": MAX_STREAM_EVENTS,
             "generation": {"mode": settings.mode, "max-examples": settings.max_examples, "database": "none"},
             "phases": {
                 **{phase: {"enabled": phase in settings.phases} for phase in PHASES},
