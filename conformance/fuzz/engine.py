@@ -18,15 +18,17 @@ import json
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.checks import RunFacts
 from conformance.contract.openapi import openapi_document
 from conformance.errors import TargetError, UsageError
-from conformance.fuzz import bridge, hooks
 from conformance.generation import Case
 from conformance.runner import Event, RunConfig, judge_sent
 from conformance.transport import Exchange
+
+if TYPE_CHECKING:
+    from conformance.fuzz.bridge import Bridge
 
 PHASES = ("examples", "coverage", "fuzzing")
 MODES = ("positive", "negative", "all")
@@ -74,6 +76,9 @@ class Sending:
 
 def fuzz(config: RunConfig, settings: FuzzSettings) -> Iterator[Sending | Event]:
     """Fuzz ``config``'s target with schemathesis, then judge; yields `Sending`, then the run's events."""
+    # Imported here: schemathesis is heavy, and the hooks register globally on import.
+    from conformance.fuzz import bridge, hooks
+
     facts = RunFacts(has_token=config.token is not None)
     checks = [c for c in config.selected_checks() if not c.is_scenario]
     target = bridge.Target(config.base_url, config.account_id, config.model, config.token)
@@ -138,7 +143,7 @@ def _engine_events(config: RunConfig, settings: FuzzSettings) -> Iterator[Any]:
 class _Findings:
     """What the schemathesis events said: each case's exchange and every check's outcome on it."""
 
-    def __init__(self, session: bridge.Bridge) -> None:
+    def __init__(self, session: Bridge) -> None:
         self.session = session
         self.sent: dict[str, tuple[Case, Exchange]] = {}
         self.failed: dict[str, frozenset[str]] = {}
