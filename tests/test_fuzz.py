@@ -124,3 +124,21 @@ def test_a_bad_option_is_a_usage_error_naming_it(option: tuple[str, str], messag
     )
     assert done.exit_code == 2
     assert message in done.output
+
+
+def test_a_schemathesis_internal_error_is_named_as_such_with_exit_3(tmp_path: Path) -> None:
+    # A hook that raises breaks schemathesis itself, not the target: a real way
+    # for a user's --checks-module to make schemathesis fail.
+    module = tmp_path / "broken_hook.py"
+    module.write_text(
+        "import schemathesis\n\n"
+        "@schemathesis.hook\n"
+        "def map_body(context, body):\n"
+        "    raise RuntimeError('the hook broke')\n"
+    )
+    with fake_server(token=TOKEN) as url:
+        target = ("--base-url", url, "--account-id", "X")
+        done = fuzz(*target, *FAST, "--checks-module", str(module), cwd=tmp_path)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "schemathesis failed internally (not a finding about the target)" in done.stderr
+    assert "Traceback" not in done.stderr
