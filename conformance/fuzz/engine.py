@@ -117,6 +117,8 @@ def _engine_events(config: RunConfig, settings: FuzzSettings) -> Iterator[Any]:
     st_config = SchemathesisConfig.from_dict(
         {
             "seed": config.run_seed,
+            # No .schemathesis/ folder in the user's current directory; --seed reproduces a run.
+            "cache": {"enabled": False},
             "base-url": config.base_url,
             "headers": headers,
             "workers": settings.workers,
