@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 from conformance.contract import DEFAULT_MAX_TOKENS, MODEL, request_validator, run_path
 from conformance.generation.cases import LARGE_BODY_BYTES
@@ -64,6 +65,7 @@ FAULTS = frozenset(
         "nul_server_error",  # 500 when a prompt or content holds U+0000
         "stream_ignores_seed",  # streamed text ignores the seed (random each time)
         "stream_functions_error",  # 500 for a streamed body with functions
+        "other_methods_500",  # 500 for any method but POST (schemathesis probes them)
     }
 )
 
@@ -184,8 +186,9 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests += 1
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if self.path != state.path and "accept_unknown_model" not in faults:
-            if self.path.startswith(state.account_prefix):
+        path = unquote(self.path)  # clients may percent-encode the model's '@' and '/'
+        if path != state.path and "accept_unknown_model" not in faults:
+            if path.startswith(state.account_prefix):
                 return self._error(400, 5007, "No such model or task")
             return self._error(404, 7003, "No route for that URI")
         auth = self.headers.get("Authorization")
@@ -256,6 +259,17 @@ class _Handler(BaseHTTPRequestHandler):
         }
         self._send(200, envelope, "text/plain" if "wrong_content_type" in faults else "application/json")
 
+    def _not_allowed(self) -> None:
+        # Only POST is routed, as on the real service; schemathesis probes other methods.
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with self.state.lock:
+            self.state.requests += 1
+        if "other_methods_500" in self.state.faults:
+            return self._send(500, {"error": "boom"})
+        self._error(405, 7003, f"Method {self.command} not allowed", Allow="POST")
+
+    do_GET = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_QUERY = _not_allowed
+
     def _stream(self, words: list[str], usage: dict[str, int]) -> None:
         faults = self.state.faults
         self.send_response(200)
@@ -300,8 +314,12 @@ def fake_server(
     token: str | None = None,
     account: str = "X",
     model: str = MODEL,
+    stats: dict[str, int] | None = None,
 ) -> Iterator[str]:
-    """Serve on 127.0.0.1 in a thread; yields the base URL ``http://127.0.0.1:PORT/client/v4``."""
+    """Serve on 127.0.0.1 in a thread; yields the base URL ``http://127.0.0.1:PORT/client/v4``.
+
+    ``stats``, when given, receives ``requests``: how many the server answered.
+    """
     state = _State(set(faults), token, account, model)
     handler = type("Handler", (_Handler,), {"state": state})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -311,6 +329,8 @@ def fake_server(
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/client/v4"
     finally:
+        if stats is not None:
+            stats["requests"] = state.requests
         state.stopping.set()
         server.shutdown()
         server.server_close()

@@ -5,11 +5,6 @@ conformance run --base-url http://127.0.0.1:8787/client/v4 --account-id X --prof
 
 from __future__ import annotations
 
-import importlib
-import os
-import secrets
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -19,53 +14,15 @@ from conformance.cli._artifacts import write_reports
 from conformance.cli._display import follow, print_outcome, report_folder
 from conformance.cli._options import checks_module_option
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
-from conformance.contract import CLOUDFLARE_BASE_URL, MODEL
-from conformance.errors import UsageError
+from conformance.cli._target import resolve_target, target_options
 from conformance.runner import PROFILES, RunConfig
 from conformance.runner import run as run_suite
 from conformance.runner.results import redact_secrets
 from conformance.transport import TransportSettings
 
-DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
-FALLBACK_TOKEN_ENV = "CLOUDFLARE_AUTH_TOKEN"
-EMBEDDED_ACCOUNT = "embedded"
-
-
-def _token(token_env: str | None) -> str | None:
-    if token_env is not None:
-        return os.environ.get(token_env) or None
-    return os.environ.get(DEFAULT_TOKEN_ENV) or os.environ.get(FALLBACK_TOKEN_ENV) or None
-
-
-@contextmanager
-def _embedded(token: str) -> Iterator[str]:
-    try:
-        # Imported lazily: the reference server pulls in Starlette and a model engine.
-        running_reference_server = importlib.import_module(
-            "conformance.server.embedded"
-        ).running_reference_server
-    except (ImportError, AttributeError) as exc:
-        raise UsageError(
-            f"no --base-url given and the embedded reference server is not available ({exc}); "
-            "pass --base-url URL (or --cloudflare) to say which implementation to test"
-        ) from None
-    with running_reference_server(token=token) as base_url:
-        yield base_url
-
 
 @click.command("run")
-@click.option(
-    "--base-url", envvar="CLOUDFLARE_BASE_URL", help="API base, e.g. http://127.0.0.1:8787/client/v4."
-)
-@click.option("--cloudflare", is_flag=True, help=f"Target the real service ({CLOUDFLARE_BASE_URL}).")
-@click.option("--account-id", envvar="CLOUDFLARE_ACCOUNT_ID", help="Account id in the run path.")
-@click.option("--model", default=MODEL, show_default=True, help="Model name in the run path.")
-@click.option(
-    "--token-env",
-    default=None,
-    help=f"Environment variable holding the API token [default: {DEFAULT_TOKEN_ENV}, "
-    f"then {FALLBACK_TOKEN_ENV}].",
-)
+@target_options
 @click.option("--concurrency", type=int, default=4, show_default=True, help="Requests in flight at once.")
 @click.option(
     "--timeout",
@@ -138,25 +95,8 @@ def run(
     """
     keep_hypothesis_out_of_cwd()
     load_check_modules(checks_modules)  # before the config, so --check can name their checks
-    source = click.get_current_context().get_parameter_source("base_url")
-    if cloudflare and base_url and source is click.core.ParameterSource.COMMANDLINE:
-        raise UsageError(f"--cloudflare and --base-url={base_url!r} contradict each other; pass one")
-    if cloudflare:
-        base_url = CLOUDFLARE_BASE_URL
-    token = _token(token_env)
-    embedded = base_url is None
-    target: AbstractContextManager[str]
-    if embedded:
-        token = secrets.token_urlsafe(24)
-        account_id = account_id or EMBEDDED_ACCOUNT
-        target = _embedded(token)
-    else:
-        assert base_url is not None
-        target = nullcontext(base_url)
-        if not account_id:
-            raise UsageError("--account-id is required: pass --account-id ID or set CLOUDFLARE_ACCOUNT_ID")
-    if token_env is not None and token is None:
-        click.echo(f"warning: ${token_env} is not set; running without a token", err=True)
+    target = resolve_target(base_url, cloudflare, account_id, token_env)
+    token, account_id, embedded = target.token, target.account_id, target.embedded
 
     def config_for(url: str) -> RunConfig:
         return RunConfig(
@@ -180,8 +120,8 @@ def run(
         )
 
     if not embedded:
-        config_for(base_url or "")  # usage errors before any server starts or folder is made
-    with target as url:
+        config_for(target.base_url or "")  # usage errors before any server starts or folder is made
+    with target.opened as url:
         config = config_for(url)
         click.echo(
             f"conformance: {config.profile} profile against {url}, seed {config.run_seed} "

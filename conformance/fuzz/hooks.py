@@ -37,9 +37,17 @@ def maximal_cases() -> list[Case]:
     return [case for case in boundary_cases() if "large" in case.tags]
 
 
+_account: list[str] = []  # set by `conformance fuzz` for its run; empty under plain `st run`
+
+
+def use_account(account: str | None) -> None:
+    """Send ``account`` in every path from now on (``None``: back to the environment)."""
+    _account[:] = [account] if account else []
+
+
 def account_id() -> str:
-    """The account id sent in every path: ``$CLOUDFLARE_ACCOUNT_ID``, else ``X``."""
-    return os.environ.get(ACCOUNT_ENV) or DEFAULT_ACCOUNT
+    """The account id sent in every path: the fuzz run's, else ``$CLOUDFLARE_ACCOUNT_ID``, else ``X``."""
+    return (_account[0] if _account else None) or os.environ.get(ACCOUNT_ENV) or DEFAULT_ACCOUNT
 
 
 @schemathesis.hook
@@ -47,7 +55,7 @@ def map_path_parameters(context: schemathesis.HookContext, path_parameters: dict
     # The account id carries no constraint in the document, so nothing negative is
     # lost by replacing it; any other value would be answered 404 by a server
     # that serves one account.
-    if ACCOUNT_ENV in os.environ and "account_id" in path_parameters:
+    if (_account or ACCOUNT_ENV in os.environ) and "account_id" in path_parameters:
         return {**path_parameters, "account_id": account_id()}
     return path_parameters
 

@@ -23,6 +23,7 @@ from conformance.runner._engine import (
 from conformance.runner.baseline import load_baseline, load_baseline_reasons, save_baseline
 from conformance.runner.config import PROFILES, RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
+from conformance.runner.external import judge_sent
 from conformance.runner.junit import write_junit
 from conformance.runner.recording import Recording, load_recording
 from conformance.runner.replay import replay, replay_items
@@ -70,6 +71,7 @@ __all__ = [
     "RunStarted",
     "arun",
     "judge_case",
+    "judge_sent",
     "load_baseline",
     "load_baseline_reasons",
     "load_recording",

@@ -1,0 +1,186 @@
+"""``conformance fuzz``: schemathesis's phases against an implementation, judged and reported as `run` is.
+
+conformance fuzz --base-url http://127.0.0.1:8787/client/v4 --account-id X --max-examples 20
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import click
+
+from conformance.checks import load_check_modules
+from conformance.cli._artifacts import write_reports
+from conformance.cli._display import follow, interactive, print_outcome, report_folder
+from conformance.cli._options import checks_module_option
+from conformance.cli._storage import keep_hypothesis_out_of_cwd
+from conformance.cli._target import resolve_target, target_options
+from conformance.fuzz.engine import MODES, PHASES, FuzzSettings, Sending, fuzz
+from conformance.runner import RunConfig
+from conformance.runner.events import Event
+from conformance.runner.results import redact_secrets
+
+
+@click.command("fuzz")
+@target_options
+@click.option(
+    "--max-examples",
+    type=int,
+    default=20,
+    show_default=True,
+    help="Examples schemathesis draws per phase and generation mode.",
+)
+@click.option(
+    "--phase",
+    "phases",
+    multiple=True,
+    help=f"Run only this schemathesis phase (repeatable): {', '.join(PHASES)} [default: all three].",
+)
+@click.option(
+    "--mode",
+    default="all",
+    show_default=True,
+    help=f"Generated data: {', '.join(MODES)} (valid, invalid, both).",
+)
+@click.option("--workers", type=int, default=1, show_default=True, help="schemathesis workers (threads).")
+@click.option(
+    "--timeout",
+    metavar="SECONDS",
+    type=float,
+    default=120.0,
+    show_default=True,
+    help="How long schemathesis waits for each response.",
+)
+@click.option(
+    "--seed", type=int, default=None, help="Makes the run reproducible; drawn and printed when omitted."
+)
+@click.option("--check", "checks", multiple=True, help="Run only this check (repeatable).")
+@click.option("--exclude-check", "exclude_checks", multiple=True, help="Do not run this check (repeatable).")
+@checks_module_option
+@click.option("--strict", is_flag=True, help="A failing 'should' check fails the run too.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Accepted failures (JSON).")
+@click.option("--update-baseline", is_flag=True, help="Write this run's failures to --baseline.")
+@click.option(
+    "--record", type=click.Path(path_type=Path, dir_okay=False), help="Record every exchange (JSONL)."
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where reports go [default: reports/<timestamp>/, with reports/latest pointing at it].",
+)
+def fuzz_command(
+    base_url: str | None,
+    cloudflare: bool,
+    account_id: str | None,
+    model: str,
+    token_env: str | None,
+    max_examples: int,
+    phases: tuple[str, ...],
+    mode: str,
+    workers: int,
+    timeout: float,
+    seed: int | None,
+    checks: tuple[str, ...],
+    exclude_checks: tuple[str, ...],
+    checks_modules: tuple[str, ...],
+    strict: bool,
+    baseline: Path | None,
+    update_baseline: bool,
+    record: Path | None,
+    report_dir: Path | None,
+) -> None:
+    """Fuzz an implementation with schemathesis, our checks running inside it, and write the reports.
+
+    schemathesis's examples, coverage and fuzzing phases send positive and
+    negative requests from schemas/openapi.json; its own checks and ours judge
+    each response. Reports, baseline and exit codes are those of `conformance run`:
+    0 no 'must' failure, 1 a 'must' failure, 2 a usage error, 3 the target could
+    not be tested or schemathesis failed internally (the message says which).
+    """
+    keep_hypothesis_out_of_cwd()
+    load_check_modules(checks_modules)
+    settings = FuzzSettings(
+        max_examples=max_examples,
+        phases=tuple(dict.fromkeys(phases)) or PHASES,
+        mode=mode,
+        workers=workers,
+        request_timeout_s=timeout,
+    )
+    target = resolve_target(base_url, cloudflare, account_id, token_env)
+    token = target.token
+
+    def config_for(url: str) -> RunConfig:
+        return RunConfig(
+            base_url=url,
+            account_id=target.account_id or "",
+            model=model,
+            token=token,
+            seed=seed,
+            checks=checks,
+            exclude_checks=exclude_checks,
+            strict=strict,
+            baseline=baseline,
+            update_baseline=update_baseline,
+            record=record,
+            embedded=target.embedded,
+            cases=(),
+        )
+
+    if not target.embedded:
+        config_for(target.base_url or "")  # usage errors before any server starts or folder is made
+    redact = (token,) if token else ()
+    with target.opened as url:
+        config = config_for(url)
+        click.echo(
+            f"conformance fuzz: schemathesis {', '.join(settings.phases)} ({settings.mode} data, "
+            f"{settings.max_examples} examples) against {url}, seed {config.run_seed} "
+            f"(rerun with --seed {config.run_seed})",
+            err=True,
+        )
+        result = follow(_show_sending(fuzz(config, settings)), lambda text: redact_secrets(text, redact))
+    folder = report_folder(report_dir)
+    written = write_reports(result, folder)
+    if record is not None:
+        written.append(record)
+    print_outcome(result, folder, written)
+    raise SystemExit(result.exit_code)
+
+
+def _show_sending(events: Iterable[Sending | Event]) -> Iterator[Event]:
+    """Shows schemathesis's progress while it sends, then hands the run's events on."""
+    if interactive():
+        yield from _with_spinner(events)
+        return
+    phase = None
+    for event in events:
+        if isinstance(event, Sending):
+            if event.phase != phase:
+                phase = event.phase
+                click.echo(f"schemathesis: {phase} phase ({event.sent} requests so far)", err=True)
+        else:
+            yield event
+
+
+def _with_spinner(events: Iterable[Sending | Event]) -> Iterator[Event]:
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = progress.add_task("schemathesis: starting", total=None)
+    with progress:
+        iterator = iter(events)
+        for event in iterator:
+            if isinstance(event, Sending):
+                progress.update(task, description=f"schemathesis {event.phase}: {event.sent} requests")
+            else:
+                progress.stop()
+                yield event
+                break
+    yield from (e for e in iterator if not isinstance(e, Sending))

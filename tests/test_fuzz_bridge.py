@@ -1,0 +1,79 @@
+"""The bridge: schemathesis responses read as our exchanges and cases, the same way our client reads them."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+import schemathesis
+
+from conformance.contract import run_path
+from conformance.fuzz.bridge import OFF_ROUTE, Target, stream_facts, to_case, to_exchange
+from conformance.fuzz.engine import curl_line
+from conformance.transport import REDACTED
+
+BASE = "http://127.0.0.1:9/client/v4"
+TARGET = Target(BASE, "X", "@hf/thebloke/llama-2-13b-chat-awq", "s3cret")
+
+
+def response(
+    body: object, content: bytes, *, method: str = "POST", ctype: str = "application/json"
+) -> object:
+    prepared = requests.Request(
+        method,
+        BASE + run_path("X"),
+        data=json.dumps(body),
+        headers={"Authorization": "Bearer s3cret", "Content-Type": "application/json"},
+    ).prepare()
+    return schemathesis.Response(
+        status_code=200,
+        headers={"Content-Type": [ctype]},
+        content=content,
+        request=prepared,
+        elapsed=0.1,
+        verify=True,
+    )
+
+
+def test_a_stream_body_is_read_by_our_sse_decoder() -> None:
+    raw = b'data: {"response":"a"}\r\n\r\ndata:{"response":"b"}\n\ndata: [DONE]\n\n'
+    facts = stream_facts(raw)
+    assert facts.events == ('{"response":"a"}', '{"response":"b"}', "[DONE]")
+    assert facts.done and facts.after_done == 0 and facts.broke_at is None
+
+
+def test_a_stream_without_done_is_reported_as_stopped() -> None:
+    facts = stream_facts(b'data: {"response":"a"}\n\n')
+    assert not facts.done and facts.broke_at == "stream ended without data: [DONE]"
+
+
+def test_a_response_becomes_an_exchange_without_the_token() -> None:
+    exchange = to_exchange(response({"prompt": "Hi"}, b'{"result":{}}'), "s3cret")
+    assert exchange.status == 200 and exchange.request_body == {"prompt": "Hi"}
+    assert exchange.request_headers["authorization"] == f"Bearer {REDACTED}"
+    assert "s3cret" not in json.dumps(exchange.request_headers) and exchange.stream is None
+
+
+def test_a_streamed_request_gets_stream_facts() -> None:
+    exchange = to_exchange(response({"prompt": "Hi", "stream": True}, b"data: [DONE]\n\n"), "s3cret")
+    assert exchange.stream is not None and exchange.stream.done
+
+
+def test_cases_are_valid_or_invalid_by_our_validator_and_tagged_off_route() -> None:
+    valid = to_case(to_exchange(response({"prompt": "Hi"}, b""), "s3cret"), TARGET, phase="coverage")
+    assert valid.id.startswith("valid/fuzz-coverage-") and OFF_ROUTE not in valid.tags
+    invalid = to_case(to_exchange(response({"prompt": ""}, b""), "s3cret"), TARGET, phase="fuzzing")
+    assert invalid.id.startswith("invalid/") and invalid.violates == ("/prompt", "minLength")
+    other = to_case(to_exchange(response({"prompt": "Hi"}, b"", method="PUT"), "s3cret"), TARGET, phase="x")
+    assert OFF_ROUTE in other.tags
+    wrong = to_case(
+        to_exchange(response({"prompt": "Hi"}, b""), "s3cret"), TARGET, phase="x", authorized=False
+    )
+    assert OFF_ROUTE in wrong.tags
+
+
+def test_the_curl_line_leaves_the_token_to_the_shell() -> None:
+    line = curl_line(to_exchange(response({"prompt": "it's"}, b""), "s3cret"))
+    assert line.startswith("curl -X POST http://127.0.0.1:9/client/v4/accounts/X/ai/run/")
+    assert '"Authorization: Bearer $CLOUDFLARE_API_TOKEN"' in line and "s3cret" not in line
+    assert '--data-binary \'{"prompt": "it\'"\'"\'s"}\'' in line
