@@ -3,8 +3,8 @@
 Targets are real HTTP servers on 127.0.0.1: `fake_server` (conformant, or
 broken on purpose by one fault) and, in the slow tests, the embedded
 reference server over the tiny model. Inner runs happen in this process
-except where a fresh interpreter is the point (xdist, import cost, hash
-seeds).
+except where a fresh interpreter is the point (xdist, import cost, the
+embedded server).
 """
 
 from __future__ import annotations
@@ -275,24 +275,18 @@ def test_an_unrelated_run_does_not_import_the_toolkit(pytester: pytest.Pytester)
     assert "1 passed" in output, output
 
 
-def test_collection_does_not_depend_on_the_hash_seed(pytester: pytest.Pytester, conformant: str) -> None:
-    runs = [
-        _subprocess_pytest(
-            pytester.path, *suite(conformant, "--collect-only", "-q"), env={"PYTHONHASHSEED": s}
-        )
-        for s in ("1", "2")
-    ]
-    ids = [[line for line in run.splitlines() if "::case[" in line] for run in runs]
-    assert ids[0] and ids[0] == ids[1]
-
-
+@pytest.mark.slow
 def test_xdist_workers_merge_into_the_reports_of_one_run(
     pytester: pytest.Pytester, too_many_tokens: str
 ) -> None:
+    # Each worker hashes strings with its own random seed; xdist refuses to run
+    # when two workers collect different items, so this passing proves collection agrees.
     output = _subprocess_pytest(
-        pytester.path, *suite(too_many_tokens, "-n", "2", "--conformance-report-dir=xdist", "-q")
+        pytester.path,
+        *suite(too_many_tokens, "-n", "2", "--conformance-report-dir=xdist", "-q"),
+        env={"PYTHONHASHSEED": "random"},
     )
-    assert "bringing up nodes" in output, output
+    assert "bringing up nodes" in output and "Different tests were collected" not in output, output
     merged = results(pytester.path / "xdist")
     alone = cli_results(too_many_tokens, pytester.path / "cli")
     assert without_timings(merged) == without_timings(alone)
