@@ -81,8 +81,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    if _in_use(config):
-        plugin(config)
+    if _in_use(config) or _names_the_suite(config):
+        found = plugin(config)
+        if _names_the_suite(config):
+            found.require_target()  # a usage error now (exit 4), not a collection error later
 
 
 def plugin(config: pytest.Config) -> Any:
@@ -103,13 +105,26 @@ def _in_use(config: pytest.Config) -> bool:
     return False
 
 
+def _names_the_suite(config: pytest.Config) -> bool:
+    for arg in config.args:
+        name = arg.split("::", 1)[0].replace("\\", "/")
+        if name == "conformance.suite" or name.endswith("conformance/suite.py"):
+            return True
+    return False
+
+
 def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> Any:
     if module_path.name == "suite.py" and (module_path.parent / "pytest_plugin").is_dir():
         if module_path.parent.name == "conformance":
             from conformance.pytest_plugin.items import SuiteFile
 
             plugin(parent.config)
-            return SuiteFile.from_parent(parent, path=module_path)
+            try:
+                module_path.relative_to(parent.config.rootpath)
+                nodeid = None  # pytest's own: the path from the rootdir
+            except ValueError:  # installed elsewhere (site-packages): name it, not ""
+                nodeid = "conformance/suite.py"
+            return SuiteFile.from_parent(parent, path=module_path, nodeid=nodeid)
     return None
 
 

@@ -40,6 +40,7 @@ def assert_conforms(
     `ShouldFailureWarning`. ``case`` says what the body is meant to be; by
     default a schema-valid body must be accepted and any other refused.
     """
+    __tracebackhide__ = True
     subject = case if case is not None else case_of(exchange.request_body)
     selected = [c for c in registry.select(checks, exclude_checks) if not c.is_scenario]
     result = judge_case(subject, exchange, selected, RunFacts(has_token=has_token))

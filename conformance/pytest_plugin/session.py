@@ -125,12 +125,16 @@ class ConformancePlugin:
             raise s.no_target()
         return Target(s.base_url, s.account_id, s.model, s.token)
 
+    def require_target(self) -> None:
+        """Raise the usage error that says how to name a target, when the options name none."""
+        if not self.settings.embedded and self.settings.base_url is None:
+            raise self.settings.no_target()
+
     def plan(self) -> Plan:
         """The session's plan, made without starting anything: collection needs no server."""
         if self._plan is None:
             s = self.settings
-            if not s.embedded and s.base_url is None:
-                raise s.no_target()
+            self.require_target()
             token = "planning" if s.embedded else s.token  # a plan only asks whether there is a token
             self._plan = plan_run(
                 s.run_config(base_url=s.base_url or PLANNING_URL, token=token, seed=self.seed)

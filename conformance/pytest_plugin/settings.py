@@ -133,6 +133,7 @@ def resolve(config: pytest.Config) -> Settings:
         load_check_modules(modules)  # before the checks are named, so --conformance-check can name theirs
     baseline = reader.text("baseline")
     report_dir = reader.text("report_dir")
+    concurrency = reader.integer("concurrency")
     settings = Settings(
         base_url=base_url,
         embedded=embedded,
@@ -146,7 +147,7 @@ def resolve(config: pytest.Config) -> Settings:
         strict=reader.flag("strict"),
         baseline=Path(baseline) if baseline else None,
         report_dir=Path(report_dir) if report_dir else None,
-        concurrency=reader.integer("concurrency") or 4,
+        concurrency=4 if concurrency is None else concurrency,
         labels=reader.labels,
     )
     # Every remaining value (profile, seed range, check names, baseline file) is checked now, not mid-run.

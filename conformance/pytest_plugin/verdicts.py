@@ -32,6 +32,7 @@ class BaselinedFailure(ConformanceFailure):
 
 def raise_for(result: CaseResult, *, strict: bool, baseline: BaselineReasons) -> None:
     """Raise or warn as the judged ``result`` deserves; return quietly when it conforms."""
+    __tracebackhide__ = True
     if result.outcome == "error" and result.error is not None:
         raise ConformanceFailure(_header(result) + f"\nCould not be judged: {result.error}")
     accepted = [f for f in result.failures if (f.check_id, f.case_id) in baseline]

@@ -1,0 +1,331 @@
+"""The pytest plugin driven as a user drives it: pytester runs pytest on the suite and on users' own tests.
+
+Targets are real HTTP servers on 127.0.0.1: `fake_server` (conformant, or
+broken on purpose by one fault) and, in the slow tests, the embedded
+reference server over the tiny model. Inner runs happen in this process
+except where a fresh interpreter is the point (xdist, import cost, the
+embedded server).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fake_server import fake_server
+
+from conformance.cli import main
+
+pytest_plugins = ["pytester"]
+
+TOKEN = "plugin-t0k"
+SEED = "3"
+# Timings, dates and the run's own clock differ between two runs of the same plan.
+_TIMING_KEYS = {"total_s", "ttfb_s", "ttfe_s", "first_event_s", "per_second", "date", "duration_s"}
+_TIMING_KEYS |= {"started_at", "finished_at"}
+
+
+@pytest.fixture(scope="module")
+def conformant() -> Iterator[str]:
+    with fake_server(token=TOKEN) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def too_many_tokens() -> Iterator[str]:
+    with fake_server({"too_many_tokens"}, token=TOKEN) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    for name in ("CLOUDFLARE_BASE_URL", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_AUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def suite(url: str, *extra: str) -> list[str]:
+    """The documented command line of the suite, smoke profile, fixed seed."""
+    return [
+        "--pyargs",
+        "conformance.suite",
+        f"--conformance-base-url={url}",
+        "--conformance-account-id=X",
+        "--conformance-profile=smoke",
+        f"--conformance-seed={SEED}",
+        "-p",
+        "no:cacheprovider",
+        *extra,
+    ]
+
+
+def without_timings(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: without_timings(v) for k, v in node.items() if k not in _TIMING_KEYS}
+    if isinstance(node, list):
+        return [without_timings(v) for v in node]
+    return node
+
+
+def results(folder: Path) -> Any:
+    return json.loads((folder / "results.json").read_text(encoding="utf-8"))
+
+
+def cli_results(url: str, folder: Path, *extra: str) -> Any:
+    args = ["run", "--base-url", url, "--account-id", "X", "--profile", "smoke", "--seed", SEED]
+    outcome = CliRunner().invoke(main, [*args, "--report-dir", str(folder), *extra])
+    assert outcome.exit_code in (0, 1), outcome.output
+    return results(folder)
+
+
+def test_the_suite_collects_one_item_per_case_and_scenario_with_readable_ids(
+    pytester: pytest.Pytester, conformant: str
+) -> None:
+    result = pytester.runpytest(*suite(conformant, "--collect-only", "-q"))
+    ids = [line for line in result.outlines if "::case[" in line]
+    plan = cli_results(conformant, pytester.path / "cli")
+    assert sorted(i.split("::", 1)[1] for i in ids) == sorted(f"case[{c['id']}]" for c in plan["cases"])
+    assert "conformance/suite.py::case[boundary/stream-prompt]" in ids
+    assert any("::case[scenario/" in i for i in ids)
+
+
+def test_a_conformant_server_passes_and_the_reports_equal_the_clis(
+    pytester: pytest.Pytester, conformant: str
+) -> None:
+    result = pytester.runpytest(*suite(conformant, "--conformance-report-dir=py", "--junitxml=items.xml"))
+    result.assert_outcomes(passed=len(results(pytester.path / "py")["cases"]))
+    result.stdout.fnmatch_lines(
+        ["conformance: verdict pass, * cases and scenarios, * requests, 0 new failures"]
+    )
+    mine, theirs = results(pytester.path / "py"), cli_results(conformant, pytester.path / "cli")
+    assert without_timings(mine) == without_timings(theirs)
+    for name in ("junit.xml", "summary.md", "report.html"):
+        assert (pytester.path / "py" / name).stat().st_size > 0
+    assert "case[boundary/stream-prompt]" in (pytester.path / "items.xml").read_text()
+
+
+def test_a_broken_server_fails_its_items_with_the_checks_received_expected_where(
+    pytester: pytest.Pytester, too_many_tokens: str
+) -> None:
+    result = pytester.runpytest(*suite(too_many_tokens, "-k", "stream-prompt", "--conformance-report-dir=r"))
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 1 and outcomes["deselected"] > 0 and "passed" not in outcomes
+    result.stdout.fnmatch_lines(
+        [
+            "*case[[]boundary/stream-prompt[]]*",
+            "boundary/stream-prompt: a Prompt body streamed",
+            "sent {*}, got 200",
+            "max_tokens_honoured (must) failed:",
+            "    Received: usage.completion_tokens *",
+            "    Expected: at most max_tokens=16 completion tokens",
+            "    Where: usage.completion_tokens",
+        ]
+    )
+    # -k sends only what it selects: the report holds that one case.
+    assert [c["id"] for c in results(pytester.path / "r")["cases"]] == ["boundary/stream-prompt"]
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_markers_select_by_kind_and_stream(pytester: pytest.Pytester, conformant: str) -> None:
+    result = pytester.runpytest(
+        *suite(conformant, "-m", "invalid and nonstream", "--conformance-report-dir=r")
+    )
+    ids = [c["id"] for c in results(pytester.path / "r")["cases"]]
+    assert ids and all(i.startswith("invalid/") for i in ids)
+    assert result.parseoutcomes()["passed"] == len(ids) and result.parseoutcomes()["deselected"] > 0
+    streamed = pytester.runpytest(*suite(conformant, "-m", "stream", "--collect-only", "-q"))
+    assert all("stream" in line for line in streamed.outlines if "::case[" in line)
+
+
+def test_a_should_failure_warns_unless_strict(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nfilterwarnings = default\n")
+    with fake_server({"bad_usage"}, token=TOKEN) as url:
+        lenient = pytester.runpytest(*suite(url, "-k", "prompt-every-option"))
+        strict = pytester.runpytest(*suite(url, "-k", "prompt-every-option", "--conformance-strict"))
+    lenient.assert_outcomes(passed=1, warnings=1)
+    lenient.stdout.fnmatch_lines(["*ShouldFailureWarning: boundary/prompt-every-option*"])
+    strict.assert_outcomes(failed=1)
+    strict.stdout.fnmatch_lines(["usage_consistent (should) failed:", "    Received: *"])
+
+
+def test_baseline_entries_are_strict_xfails_and_a_fixed_one_fails_loudly(
+    pytester: pytest.Pytester, too_many_tokens: str, conformant: str
+) -> None:
+    baseline = pytester.path / "baseline.json"
+    cli_results(too_many_tokens, pytester.path / "cli", "--baseline", str(baseline), "--update-baseline")
+    accepted = {e["case_id"] for e in json.loads(baseline.read_text())["accepted"]}
+
+    broken = pytester.runpytest(*suite(too_many_tokens, f"--conformance-baseline={baseline}", "-rx"))
+    outcomes = broken.parseoutcomes()
+    assert outcomes["xfailed"] == len(accepted) and "failed" not in outcomes
+    broken.stdout.fnmatch_lines(["XFAIL *::case[[]*] - baseline: max_tokens_honoured: Received: *"])
+
+    fixed = pytester.runpytest(*suite(conformant, f"--conformance-baseline={baseline}"))
+    assert fixed.parseoutcomes()["failed"] == len(accepted)
+    fixed.stdout.fnmatch_lines(["*[[]XPASS(strict)[]] baseline: max_tokens_honoured*"])
+
+
+def test_an_untestable_target_fails_with_the_reason_and_reports_exit_3(pytester: pytest.Pytester) -> None:
+    with fake_server({"refuse_all_auth"}, token=TOKEN) as url:
+        result = pytester.runpytest(*suite(url, "-x", "--conformance-report-dir=r"))
+    result.stdout.fnmatch_lines(["*the target could not be tested: the target refused the token with 401*"])
+    document = results(pytester.path / "r")
+    assert document["verdict"] == "error" and document["exit_code"] == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--conformance-profile=fast"], "--conformance-profile='fast' is not one of smoke, standard, full"),
+        (["--conformance-seed=abc"], "--conformance-seed='abc' is not an integer"),
+        (["--conformance-check=nope"], "--conformance-check='nope' is not a registered check*"),
+        (["--conformance-concurrency=0"], "--conformance-concurrency=0 is not between 1 and 256"),
+    ],
+)
+def test_a_bad_option_value_is_a_usage_error_naming_it(
+    pytester: pytest.Pytester, conformant: str, args: list[str], message: str
+) -> None:
+    result = pytester.runpytest(*suite(conformant), *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_ini_keys_and_environment_variables_configure_the_suite(
+    pytester: pytest.Pytester, conformant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini(f"[pytest]\nconformance_base_url = {conformant}\nconformance_profile = smoke\n")
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "X")
+    result = pytester.runpytest(
+        "--pyargs", "conformance.suite", "-k", "stream-prompt", "-p", "no:cacheprovider"
+    )
+    assert result.parseoutcomes()["passed"] == 1
+    pytester.makeini("[pytest]\nconformance_strict = perhaps\n")
+    bad = pytester.runpytest("--pyargs", "conformance.suite")
+    bad.stderr.fnmatch_lines(["ERROR: conformance_strict (ini)='perhaps' is not true or false"])
+
+
+def test_collecting_the_suite_without_a_target_says_how_to_name_one(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--pyargs", "conformance.suite")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: no target to test: pass --conformance-base-url URL*"])
+
+
+USER_TESTS = """
+from hypothesis import given, settings
+from conformance.pytest_plugin import assert_conforms
+from conformance.strategies import valid_requests
+
+def test_hello(conformance_client, conformance_target):
+    exchange = conformance_client.send({"prompt": "Hello", "max_tokens": 4})
+    assert exchange.status == 200 and conformance_target.account_id == "X"
+    assert_conforms(exchange)
+
+@settings(max_examples=25, deadline=None, database=None)
+@given(body=valid_requests())
+def test_every_valid_body(conformance_client, body):
+    assert_conforms(conformance_client.send(body))
+"""
+
+
+def test_users_own_tests_judge_exchanges_and_hypothesis_shrinks_a_failure(
+    pytester: pytest.Pytester, conformant: str, too_many_tokens: str
+) -> None:
+    pytester.makepyfile(test_user=USER_TESTS)
+    target = ["--conformance-account-id=X", "-p", "no:cacheprovider"]
+    good = pytester.runpytest(f"--conformance-base-url={conformant}", *target)
+    good.assert_outcomes(passed=2)
+    bad = pytester.runpytest(f"--conformance-base-url={too_many_tokens}", *target)
+    bad.assert_outcomes(failed=2)
+    bad.stdout.fnmatch_lines(
+        [
+            "*ConformanceFailure: valid/test-*: a body sent by a test",
+            '*sent {"prompt": "0", "max_tokens": 1}, got 200',
+            "*max_tokens_honoured (must) failed:",
+            "*Received: usage.completion_tokens *",
+            "*Expected: at most max_tokens=1 completion tokens",
+        ]
+    )
+
+
+def _subprocess_pytest(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+    return completed.stdout + completed.stderr
+
+
+def test_an_unrelated_run_does_not_import_the_toolkit(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_other="import sys\n\ndef test_light():\n    assert 'conformance' not in sys.modules\n"
+    )
+    output = _subprocess_pytest(pytester.path, "-q", "-p", "no:cacheprovider")
+    assert "1 passed" in output, output
+
+
+@pytest.mark.slow
+def test_xdist_workers_merge_into_the_reports_of_one_run(
+    pytester: pytest.Pytester, too_many_tokens: str
+) -> None:
+    # Each worker hashes strings with its own random seed; xdist refuses to run
+    # when two workers collect different items, so this passing proves collection agrees.
+    output = _subprocess_pytest(
+        pytester.path,
+        *suite(too_many_tokens, "-n", "2", "--conformance-report-dir=xdist", "-q"),
+        env={"PYTHONHASHSEED": "random"},
+    )
+    assert "bringing up nodes" in output and "Different tests were collected" not in output, output
+    merged = results(pytester.path / "xdist")
+    alone = cli_results(too_many_tokens, pytester.path / "cli")
+    assert without_timings(merged) == without_timings(alone)
+    assert merged["verdict"] == "fail"
+
+
+@pytest.mark.slow
+def test_the_suite_against_the_embedded_reference_server_under_xdist(pytester: pytest.Pytester) -> None:
+    output = _subprocess_pytest(
+        pytester.path,
+        "--pyargs",
+        "conformance.suite",
+        "--conformance-embedded",
+        "--conformance-profile=smoke",
+        f"--conformance-seed={SEED}",
+        "--conformance-report-dir=r",
+        "-n",
+        "2",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    )
+    document = results(pytester.path / "r")
+    assert document["verdict"] == "pass", output
+    assert document["target"]["embedded"] is True
+    assert f"{len(document['cases'])} passed" in output, output
+
+
+@pytest.mark.slow
+def test_users_tests_against_the_embedded_server_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_user="""
+from conformance.pytest_plugin import assert_conforms
+
+def test_embedded(conformance_server, conformance_client, conformance_target):
+    assert conformance_target.base_url == conformance_server
+    assert_conforms(conformance_client.send({"prompt": "Hello", "max_tokens": 4, "stream": True}))
+    assert_conforms(conformance_client.send({"prompt": ""}))
+"""
+    )
+    output = _subprocess_pytest(pytester.path, "--conformance-embedded", "-q", "-p", "no:cacheprovider")
+    assert "1 passed" in output, output
