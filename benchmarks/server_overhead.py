@@ -8,8 +8,10 @@ For each model: one stream and eight concurrent streams, first with
 ``engine.generate`` called from threads (no HTTP), then as streamed requests
 to the same engine served in this process (uvicorn in a thread, httpx
 clients in threads). Every request is seeded, so both sides generate the
-same tokens. Tokens/s is completion tokens over wall time; the overhead is
-the share of the engine's rate that HTTP loses.
+same tokens. Tokens/s is completion tokens over wall time; each figure is
+the median of ``--rounds`` rounds that alternate engine and HTTP, so a change
+in the machine's load hits both sides alike. The overhead is the share of
+the engine's rate that HTTP loses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -62,17 +65,26 @@ def rate(call: Any, *, streams: int, requests: int) -> dict[str, float]:
     return {"tokens": tokens, "wall_s": wall, "tokens_per_s": tokens / wall}
 
 
-def measure(engine: Any, *, max_tokens: int, requests_per_stream: int) -> list[dict[str, Any]]:
+def median_rates(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {"tokens_per_s": statistics.median(run["tokens_per_s"] for run in runs), "rounds": len(runs)}
+
+
+def measure(engine: Any, *, max_tokens: int, requests_per_stream: int, rounds: int) -> list[dict[str, Any]]:
     rows = []
     with serving(create_app(engine)) as origin, httpx.Client(timeout=600) as client:
         url = origin + "/client/v4" + run_path("bench")
         for streams in (1, 8):
             requests = streams * requests_per_stream
             print(f"... {engine.name}: {streams} stream(s)", file=sys.stderr, flush=True)
-            engine_rate = rate(lambda i: direct(engine, i, max_tokens), streams=streams, requests=requests)
-            http_rate = rate(
-                lambda i: over_http(client, url, i, max_tokens), streams=streams, requests=requests
-            )
+            engine_runs, http_runs = [], []
+            for _ in range(rounds):
+                engine_runs.append(
+                    rate(lambda i: direct(engine, i, max_tokens), streams=streams, requests=requests)
+                )
+                http_runs.append(
+                    rate(lambda i: over_http(client, url, i, max_tokens), streams=streams, requests=requests)
+                )
+            engine_rate, http_rate = median_rates(engine_runs), median_rates(http_runs)
             rows.append({
                 "streams": streams, "requests": requests, "max_tokens": max_tokens,
                 "engine": engine_rate, "http": http_rate,
@@ -87,26 +99,38 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--requests-per-stream", type=int, default=4)
     parser.add_argument("--model-path", action="append", help="measure this checkpoint (repeatable)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
     parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     args = parser.parse_args()
+
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     from conformance.server.engines.transformers_engine import TransformersEngine
     from conformance.server.tiny_awq import ensure_tiny_awq_model
     from conformance.server.tiny_model import ensure_tiny_model
 
     paths = args.model_path or [str(ensure_tiny_model()), str(ensure_tiny_awq_model())]
-    results: dict[str, Any] = {"cpus": os.cpu_count(), "load_before": os.getloadavg(), "models": {}}
+    results: dict[str, Any] = {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                               "load_before": os.getloadavg(), "models": {}}  # fmt: skip
     for path in paths:
         engine = TransformersEngine.load(path, device=args.device)
         results["models"][engine.name] = measure(
-            engine, max_tokens=args.max_tokens, requests_per_stream=args.requests_per_stream
+            engine,
+            max_tokens=args.max_tokens,
+            requests_per_stream=args.requests_per_stream,
+            rounds=args.rounds,
         )
     results["load_after"] = os.getloadavg()
     if args.json:
         print(json.dumps(results, indent=2))
         return
     before, after = results["load_before"], results["load_after"]
-    print(f"CPUs: {results['cpus']}; load average before {before}, after {after}\n")
+    threads = results["torch_threads"]
+    print(f"CPUs: {results['cpus']}, torch threads {threads}; load average before {before}, after {after}\n")
     print("| engine | streams | requests x max_tokens | engine direct tok/s | over HTTP tok/s | overhead |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, rows in results["models"].items():
