@@ -6,7 +6,8 @@ Every exception the toolkit raises on purpose derives from one base::
     ├── ContractError        the vendored schemas are missing or malformed
     ├── UsageError           a user's option, argument or config value is wrong
     │   └── CheckpointError  a model directory is not a checkpoint the server can load
-    └── TargetError          the implementation under test cannot be tested at all
+    ├── TargetError          the implementation under test cannot be tested at all
+    └── JSONReadError        bytes that are not JSON this toolkit can hold (also a ValueError)
 
 Check failures are not exceptions of this tree: a check raises
 `conformance.checks.CheckFailure`, which the runner records as a result.
@@ -41,3 +42,11 @@ class CheckpointError(UsageError):
 
 class TargetError(ConformanceError):
     """The implementation under test could not be tested at all (unreachable, auth refused)."""
+
+
+class JSONReadError(ConformanceError, ValueError):
+    """Bytes that are not JSON, or JSON too deep or with numbers too large to hold safely.
+
+    A ValueError too, so code that treats "not JSON" as a ValueError keeps working.
+    Raised by `conformance.contract.bounded_json.read_json`.
+    """

@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from conformance.contract import DEFAULT_MAX_TOKENS, MODEL, request_validator, run_path
+from conformance.generation.cases import LARGE_BODY_BYTES
 
 FAULTS = frozenset(
     {
@@ -48,8 +49,28 @@ FAULTS = frozenset(
         "endless_stream",  # streams events forever, slowly
         "echo_auth",  # puts the Authorization header it got into every response text
         "stall_streams",  # answers streamed requests only when the server shuts down
+        "counts_bytes",  # 400/5006 when a prompt or content is over 131072 UTF-8 bytes
+        "counts_utf16",  # 400/5006 when a prompt or content is over 131072 UTF-16 units
+        "caps_100000",  # 400/5006 when a prompt or content is over 100000 code points
+        "reject_large",  # 400/5006 for schema-valid bodies over 64 KiB
+        "stream_no_blank_line",  # stream events not separated by a blank line
+        "stream_bad_usage",  # streamed usage: total_tokens wrong (JSON usage right)
+        "stream_too_many_tokens",  # streamed usage: completion_tokens above max_tokens
+        "ignore_default_max_tokens",  # no max_tokens in the body: 300 tokens
+        "accept_unknown_model",  # serves any model name in the path
+        "error_code_string",  # error codes as strings ("5006")
+        "bare_413",  # 413 as text/plain with no envelope
+        "reject_integral_float",  # 400/5006 for 5.0 in an integer field
+        "nul_server_error",  # 500 when a prompt or content holds U+0000
+        "stream_ignores_seed",  # streamed text ignores the seed (random each time)
+        "stream_functions_error",  # 500 for a streamed body with functions
     }
 )
+
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""Bodies above this get 413 with code 3006, as a server with a body limit answers."""
+
+_INTEGER_FIELDS = ("max_tokens", "top_k", "seed")
 
 WORDS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "é€😀")
 
@@ -61,21 +82,48 @@ class _State:
         self.faults = faults
         self.token = token
         self.path = "/client/v4" + run_path(account, model)
+        self.account_prefix = "/client/v4" + run_path(account, "")
         self.seen: set[str] = set()
         self.lock = threading.Lock()
         self.requests = 0
         self.stopping = threading.Event()
 
 
+def _texts(body: Any) -> list[str]:
+    """The prompt and every message content of a body."""
+    if not isinstance(body, dict):
+        return []
+    found = [body["prompt"]] if isinstance(body.get("prompt"), str) else []
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        found += [m["content"] for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str)]
+    return found
+
+
+def _miscounted(body: Any, faults: set[str]) -> bool:
+    """Whether a fault that counts lengths wrongly refuses this body."""
+    for text in _texts(body):
+        if "counts_bytes" in faults and len(text.encode("utf-8")) > 131072:
+            return True
+        if "counts_utf16" in faults and len(text.encode("utf-16-le")) // 2 > 131072:
+            return True
+        if "caps_100000" in faults and len(text) > 100000:
+            return True
+    return False
+
+
 def _text(body: dict[str, Any], faults: set[str], streamed: bool) -> list[str]:
     limit = body.get("max_tokens", DEFAULT_MAX_TOKENS)
     limit = int(limit) if isinstance(limit, int | float) and not isinstance(limit, bool) else 8
     limit = max(0, min(limit, 24))
+    if "max_tokens" not in body and "ignore_default_max_tokens" in faults:
+        limit = 300
     if "too_many_tokens" in faults or "too_many_chars" in faults:
         limit = limit + 5
     key = json.dumps({k: body.get(k) for k in ("prompt", "messages", "seed", "temperature")}, sort_keys=True)
     seed = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
-    rng = random.Random(seed if "nondeterministic" not in faults else None)
+    random_text = "nondeterministic" in faults or (streamed and "stream_ignores_seed" in faults)
+    rng = random.Random(seed if not random_text else None)
     words = [rng.choice(WORDS) + " " for _ in range(limit)]
     if streamed and "stream_mismatch" in faults and words:
         words[0] = "mismatch "
@@ -103,9 +151,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _refuses_valid(self, body: Any, size: int) -> bool:
+        """Whether a fault refuses this schema-valid body as if it broke the schema."""
+        faults = self.state.faults
+        if "reject_large" in faults and size > LARGE_BODY_BYTES:
+            return True
+        if "reject_integral_float" in faults and isinstance(body, dict):
+            if any(isinstance(body.get(k), float) for k in _INTEGER_FIELDS):
+                return True
+        return _miscounted(body, faults)
+
     def _error(self, status: int, code: int, message: str, **headers: str) -> None:
         faults = self.state.faults
-        errors: Any = [{"code": code, "message": message}]
+        errors: Any = [{"code": str(code) if "error_code_string" in faults else code, "message": message}]
         if "bad_error_envelope" in faults:
             errors = {"code": code, "message": message}
         ctype = "text/plain" if "wrong_content_type" in faults else "application/json"
@@ -119,13 +184,19 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests += 1
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if self.path != state.path:
+        if self.path != state.path and "accept_unknown_model" not in faults:
+            if self.path.startswith(state.account_prefix):
+                return self._error(400, 5007, "No such model or task")
             return self._error(404, 7003, "No route for that URI")
         auth = self.headers.get("Authorization")
         if "refuse_all_auth" in faults:
             return self._error(401, 10000, "Authentication error")
         if state.token is not None and "no_auth" not in faults and auth != f"Bearer {state.token}":
             return self._error(401, 10000, "Authentication error")
+        if len(raw) > MAX_BODY_BYTES:
+            if "bare_413" in faults:
+                return self._send_bytes(413, b"Payload Too Large", "text/plain")
+            return self._error(413, 3006, "Request is too large")
         try:
             body = json.loads(raw)
         except ValueError:
@@ -143,6 +214,17 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(400, 5006, "AiError: Bad input")
         if valid and "server_error" in faults:
             return self._send(500, {"error": "boom"})
+        if valid and self._refuses_valid(body, len(raw)):
+            return self._error(400, 5006, "AiError: Bad input")
+        if valid and "nul_server_error" in faults and any("\x00" in t for t in _texts(body)):
+            return self._send(500, {"error": "embedded null byte"})
+        if (
+            valid
+            and "stream_functions_error" in faults
+            and body.get("stream") is True
+            and "functions" in body
+        ):
+            return self._send(500, {"error": "cannot stream functions"})
         body = body if isinstance(body, dict) else {}
         streamed = body.get("stream") is True
         if streamed and "stall_streams" in faults:
@@ -154,6 +236,10 @@ class _Handler(BaseHTTPRequestHandler):
         if "bad_usage" in faults:
             usage["total_tokens"] += 1
         if streamed and "stream_not_sse" not in faults:
+            if "stream_bad_usage" in faults:
+                usage = {**usage, "total_tokens": usage["total_tokens"] + 1}
+            if "stream_too_many_tokens" in faults:
+                usage = {**usage, "completion_tokens": 1000, "total_tokens": 1003}
             return self._stream(words, usage)
         result: dict[str, Any] = {"response": "".join(words)}
         if "echo_auth" in faults:
@@ -198,6 +284,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = ": hello\r\n\r\n" + "".join(
             f"data: {e}\r\n\r\n" if i % 2 else f"data:{e}\n\n" for i, e in enumerate(events)
         )
+        if "stream_no_blank_line" in faults:
+            raw = "".join(f"data: {e}\n" for e in events) + "\n"
         data = raw.encode()
         for start in range(0, len(data), 7):
             self.wfile.write(data[start : start + 7])

@@ -26,13 +26,25 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The report reads a results dict only (docs/results-format.md), so it
     # could render a file written by another version of the runner.
     "report": frozenset({"errors", "contract", "generation", "transport", "checks"}),
-    "server": frozenset({"errors", "contract"}),
+    # The openai engine reads its upstream's stream with transport's SSE decoder
+    # rather than a second one (transport imports nothing of the server).
+    "server": frozenset({"errors", "contract", "transport"}),
+    # schemathesis as a second engine: a consumer of the runner, like the CLI.
+    "fuzz": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
     "cli": frozenset(
-        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server"}
+        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server", "fuzz"}
     ),
     # The facade re-exports the library; the CLI and the server (starlette, uvicorn)
     # stay out of `import conformance`.
     "__init__": frozenset({"errors", "contract", "generation", "transport", "checks", "runner", "report"}),
+    # The pytest plugin consumes the library as the CLI does; nothing imports it.
+    # `suite` is the module pytest collects (the plugin builds its items), and
+    # `strategies` re-exports generation's Hypothesis strategies for users' tests.
+    "pytest_plugin": frozenset(
+        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server"}
+    ),
+    "suite": frozenset(),
+    "strategies": frozenset({"errors", "generation"}),
     "__main__": frozenset({"cli"}),
 }
 
@@ -43,6 +55,7 @@ FORBIDDEN_THIRD_PARTY: dict[str, frozenset[str]] = {
     "generation": frozenset({"httpx", "starlette", "uvicorn", "torch"}),
     "runner": frozenset({"pytest", "click", "jinja2"}),
     "report": frozenset({"httpx", "click"}),
+    "fuzz": frozenset({"click", "jinja2", "pytest"}),
 }
 
 

@@ -6,9 +6,12 @@ import asyncio
 import socket
 from typing import Any
 
+import pytest
 from fake_server import fake_server
+from hostile_server import hostile_server
 from samples import TOKEN
 
+from conformance.contract.bounded_json import read_json
 from conformance.transport import Client, Exchange, TransportSettings
 from conformance.transport.client import _retry_after
 
@@ -77,7 +80,7 @@ def test_endless_streams_end_at_the_event_cap() -> None:
 
 
 def test_endless_streams_end_at_the_time_cap() -> None:
-    settings = TransportSettings(max_stream_s=0.3)
+    settings = TransportSettings(max_response_s=0.3)
     with fake_server({"endless_stream"}, token=TOKEN) as url:
         exchange = send(url, {"prompt": "x", "stream": True}, settings=settings)
     assert exchange.stream is not None and exchange.stream.broke_at
@@ -98,3 +101,72 @@ def test_requests_without_or_with_a_wrong_token() -> None:
         wrong = send(url, {"prompt": "x"}, auth="wrong")
     assert none.status == 401 and "authorization" not in none.request_headers
     assert wrong.status == 401 and wrong.request_headers["authorization"] == "Bearer [REDACTED]"
+
+
+def test_one_request_can_name_another_model_or_account_in_its_path() -> None:
+    with fake_server(token=TOKEN) as url:
+        unknown_model = send(url, {"prompt": "Hello"}, model="@cf/no/such-model")
+        unknown_account = send(url, {"prompt": "Hello"}, account="nobody")
+        usual = send(url, {"prompt": "Hello", "max_tokens": 1})
+    assert unknown_model.url.endswith("/accounts/X/ai/run/@cf/no/such-model")
+    assert unknown_model.status == 400 and unknown_model.json()["errors"][0]["code"] == 5007
+    assert "/accounts/nobody/ai/run/" in unknown_account.url and unknown_account.status == 404
+    assert usual.status == 200 and usual.url.endswith("/accounts/X/ai/run/@hf/thebloke/llama-2-13b-chat-awq")
+
+
+# Tight caps so that every hostile behaviour ends in about a second at most.
+HOSTILE_SETTINGS = TransportSettings(
+    read_timeout_s=2, connect_timeout_s=2, max_response_s=1, max_body_bytes=1024 * 1024, max_stream_events=500
+)
+
+
+def _story(exchange: Exchange) -> str:
+    """Everything the client says about an exchange, in one line to search."""
+    parts = [str(exchange.status), exchange.error or ""]
+    if exchange.stream is not None:
+        parts.append(exchange.stream.broke_at or "")
+        for data in exchange.stream.events[:2]:
+            try:
+                read_json(data)
+            except ValueError as exc:
+                parts.append(f"event not JSON: {exc}")
+    else:
+        try:
+            exchange.json()
+            parts.append("JSON")
+        except ValueError as exc:
+            parts.append(f"not JSON: {exc}")
+    return " | ".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "stream", "says"),
+    [
+        ("deep_json", False, "not JSON: JSON nested deeper than 128 levels"),
+        ("deep_json_stream", True, "event not JSON: JSON nested deeper than 128 levels"),
+        ("huge_number", False, "not JSON: an integer of 100000 digits"),
+        ("non_finite", False, "not JSON: NaN is not a JSON number"),
+        ("invalid_utf8", False, "not JSON: bytes that are not utf-8 at byte"),
+        ("invalid_utf8_stream", True, "event not JSON: Expecting value"),
+        ("control_characters", False, "200 |  | JSON"),
+        ("endless_stream", True, "event cap of 500 events reached"),
+        ("endless_slow_stream", True, "time cap of 1 s reached after"),
+        ("slow_body", False, "body cut at the response time cap of 1 s"),
+        ("gzip_bomb", False, "body cut at the byte cap of 1 MiB (decoded)"),
+        ("gzip_bomb", True, "byte cap of 1 MiB reached"),
+        ("many_headers", False, "None | not an HTTP response: RemoteProtocolError"),
+        ("not_http", False, "None | not an HTTP response: RemoteProtocolError"),
+        ("endless_head", False, "None | not an HTTP response: RemoteProtocolError"),
+        ("closed_mid_body", False, "body cut short: RemoteProtocolError"),
+        ("wrong_content_length", False, "not JSON: Expecting"),
+        ("huge_sse_line", True, "byte cap of 1 MiB reached"),
+    ],
+)
+def test_a_hostile_response_is_an_exchange_that_says_what_went_wrong(
+    behaviour: str, stream: bool, says: str
+) -> None:
+    with hostile_server(behaviour) as url:
+        exchange = send(url, {"prompt": "x", "stream": stream}, settings=HOSTILE_SETTINGS)
+    assert says in _story(exchange)
+    assert len(exchange.body) <= HOSTILE_SETTINGS.max_body_bytes
+    assert exchange.error is None or len(exchange.error) < 400  # h11 quotes what it got: kept to a line

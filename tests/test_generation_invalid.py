@@ -107,3 +107,56 @@ def test_cases_do_not_share_bodies() -> None:
         if isinstance(case.body, dict) and "tools" in case.body:
             case.body["tools"].clear()
     assert invalid_cases() == CASES
+
+
+Place = tuple[str, tuple[str, ...], str]
+
+
+def _constrained_places(node: Any, path: tuple[str, ...], branch: str) -> Iterator[Place]:
+    """Every (branch, body path, keyword) the schema constrains; ``*`` stands for any property name."""
+    if not isinstance(node, dict):
+        return
+    for keyword in ("type", "minimum", "maximum", "maxLength"):
+        if keyword in node:
+            yield branch, path, keyword
+    if node.get("minLength", 0) > 0:
+        yield branch, path, "minLength"
+    for key in node.get("required", ()):
+        yield branch, (*path, key), "required"
+    for name, sub in node.get("properties", {}).items():
+        yield from _constrained_places(sub, (*path, name), branch)
+    if isinstance(node.get("items"), dict):
+        yield from _constrained_places(node["items"], (*path, "0"), branch)
+    if isinstance(node.get("additionalProperties"), dict):
+        yield from _constrained_places(node["additionalProperties"], (*path, "*"), branch)
+    for sub in node.get("oneOf", ()):
+        yield from _constrained_places(sub, path, branch)
+
+
+def test_every_keyword_at_every_place_in_both_branches_has_a_case() -> None:
+    covered = set()
+    for case in invalid_cases():
+        assert case.violates is not None
+        pointer, keyword = case.violates
+        parts = tuple(part for part in pointer.split("/") if part)
+        branch = next((b for b in ("Prompt", "Messages") if f"({b} branch)" in case.label), "")
+        if "missing-" in case.id:  # a removed key: `required`, or `oneOf` when it was a branch's only one
+            covered.add((branch, (*parts, case.id.rsplit("missing-", 1)[1]), "required"))
+        else:
+            covered.add((branch, parts, keyword))
+
+    def has_case(branch: str, path: tuple[str, ...], keyword: str) -> bool:
+        return any(
+            k == keyword
+            and b in (branch, "")
+            and len(p) == len(path)
+            and all(want in ("*", got) for want, got in zip(path, p, strict=True))
+            for b, p, k in covered
+        )
+
+    schema = load_schema("input.json")
+    wanted = {c for branch in schema["oneOf"] for c in _constrained_places(branch, (), branch["title"])}
+    missing = {c for c in wanted if not has_case(*c)}
+    # Removing `messages` leaves the same body as removing `prompt`: one case stands for both.
+    assert missing == {("Messages", ("messages",), "required")}
+    assert len(wanted) > 100

@@ -22,7 +22,18 @@ def test_smoke_has_every_boundary_class_and_every_violated_keyword() -> None:
     assert {c.violates[1] for c in smoke if c.violates} == {
         c.violates[1] for c in invalid_cases() if c.violates
     }
-    assert len(smoke) < 40
+    # Each combination implementations special-case is in smoke, not only in the bigger profiles.
+    assert {
+        "stream",
+        "stream, Messages branch",
+        "stream with tools",
+        "stream with functions",
+        "unicode nul",
+        "unicode control",
+        "integral float",
+        "minimal",
+    } <= {boundary_class(c) for c in smoke}
+    assert len(smoke) < 48
 
 
 def test_standard_holds_every_built_case_and_drawn_ones_by_seed() -> None:

@@ -305,7 +305,8 @@ def test_the_report_package_exports_what_it_lists() -> None:
 
 
 def test_the_report_reads_results_only_and_never_imports_the_runner() -> None:
-    allowed = {"conformance.report", "conformance.errors"}
+    # bounded_json reads any bytes without recursion: results.json may come from anywhere.
+    allowed = {"conformance.report", "conformance.errors", "conformance.contract.bounded_json"}
     for module in Path(report.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("conformance"):

@@ -196,7 +196,10 @@ def test_baseline_round_trip(tmp_path: Path) -> None:
         accepted.exit_code == 0 and accepted.counts["new_failures"] == 0 and accepted.counts["baselined"] == 3
     )
     new = run_fake({"bad_result", "bad_error_envelope"}, baseline=baseline)
-    assert new.exit_code == 1 and {f.check_id for f in new.new_failures} == {"error_envelope_conformance"}
+    assert new.exit_code == 1 and {f.check_id for f in new.new_failures} == {
+        "error_envelope_conformance",
+        "error_envelope_on_every_status",  # the fault breaks every error's envelope
+    }
     fixed = run_fake(set(), baseline=baseline)
     assert fixed.exit_code == 0 and fixed.baseline is not None and len(fixed.baseline.fixed) == 3
     assert fixed.counts["fixed"] == 3
@@ -219,6 +222,25 @@ def test_record_and_replay_round_trip(tmp_path: Path) -> None:
     assert [f.message for f in replayed.failures] == [f.message for f in live.failures]
     excluded = finish(replay(recording, strict=True, exclude_checks=["usage_consistent"]))
     assert excluded.exit_code == 0
+
+
+def test_a_scenario_s_follow_ups_are_recorded_and_replayed(tmp_path: Path) -> None:
+    recording = tmp_path / "capture.jsonl"
+    live = run_fake({"counts_utf16"}, record=recording, cases=(), checks=("length_counts_code_points",))
+    sent = {c.id: len(c.exchanges) for c in live.cases}
+    assert sent == {"scenario/length-prompt": 8, "scenario/length-content": 8}  # 4 alphabets, 4 follow-ups
+    replayed = finish(replay(recording))
+    assert {c.id: len(c.exchanges) for c in replayed.cases} == sent
+    assert [f.message for f in replayed.failures] == [f.message for f in live.failures]
+    assert all("counts UTF-16 units" in f.message for f in live.failures)
+
+
+def test_a_route_to_another_model_is_recorded_and_replayed(tmp_path: Path) -> None:
+    recording = tmp_path / "capture.jsonl"
+    live = run_fake({"accept_unknown_model"}, record=recording, cases=(), checks=("unknown_model_rejected",))
+    assert live.exit_code == 1 and "no-such-model" in recording.read_text()
+    replayed = finish(replay(recording))
+    assert [f.message for f in replayed.failures] == [f.message for f in live.failures]
 
 
 def test_replay_of_something_else_is_a_usage_error(tmp_path: Path) -> None:

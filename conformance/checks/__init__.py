@@ -7,7 +7,9 @@ own checks register on it with the same `check` decorator, and
 
 from __future__ import annotations
 
+from conformance.checks import error_statuses as _error_statuses  # noqa: F401
 from conformance.checks import exchanges as _exchanges  # noqa: F401  (registers the built-ins)
+from conformance.checks import lengths as _lengths  # noqa: F401
 from conformance.checks import scenarios as _scenarios  # noqa: F401
 from conformance.checks._loading import load_check_modules
 from conformance.checks._registry import (
@@ -25,6 +27,7 @@ from conformance.checks.exchanges import CHARS_PER_TOKEN_BOUND
 from conformance.checks.subjects import (
     Observation,
     PlanContext,
+    Route,
     RunFacts,
     Scenario,
     ScenarioOutcome,
@@ -41,6 +44,7 @@ __all__ = [
     "NotApplicable",
     "Observation",
     "PlanContext",
+    "Route",
     "RunFacts",
     "Scenario",
     "ScenarioOutcome",

@@ -12,7 +12,8 @@ scenario's exchanges) that returns None when the property holds and raises
                                expected="at most 1000 bytes")
 
 A check that needs several requests names a ``plan``: a function that returns
-the scenarios to send (see `conformance.checks.subjects.Scenario`).
+the scenarios to send (see `conformance.checks.subjects.Scenario`), and may
+name a ``follow_up`` that picks more requests from the answers so far.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Check:
     clause: str
     function: Callable[[Any], None]
     plan: Callable[[Any], list[Any]] | None = None
+    follow_up: Callable[[Any, tuple[Any, ...]], Any] | None = None
 
     @property
     def is_scenario(self) -> bool:
@@ -129,6 +131,7 @@ def check(
     description: str,
     clause: str,
     plan: Callable[[Any], list[Any]] | None = None,
+    follow_up: Callable[[Any, tuple[Any, ...]], Any] | None = None,
     into: CheckRegistry | None = None,
 ) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
     """Register a check on the default registry (or ``into``); the function is returned unchanged.
@@ -139,7 +142,7 @@ def check(
     """
 
     def decorate(function: Callable[[Any], None]) -> Callable[[Any], None]:
-        (into or registry).register(Check(id, severity, description, clause, function, plan))
+        (into or registry).register(Check(id, severity, description, clause, function, plan, follow_up))
         return function
 
     return decorate

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from conformance.checks._registry import CheckFailure, NotApplicable, check
-from conformance.checks.reading import generated_text, is_success, json_body, reported_usage, snippet
+from conformance.checks.reading import (
+    error_codes,
+    generated_text,
+    is_success,
+    json_body,
+    reported_usage,
+    snippet,
+)
 from conformance.checks.subjects import Observation
 from conformance.contract import (
     DEFAULT_MAX_TOKENS,
+    ErrorCode,
     error_envelope_validator,
+    refusals_for,
     result_validator,
     stream_event_validator,
     success_envelope_validator,
     usage_validator,
 )
+from conformance.contract.bounded_json import read_json
 from conformance.generation import Outcome
 from conformance.transport import DONE
 
@@ -25,13 +34,6 @@ CHARS_PER_TOKEN_BOUND = 32
 Deliberately generous: Llama-2's longest vocabulary pieces are 16 characters or
 fewer, and detokenisation adds at most a space. A response longer than
 ``max_tokens * 32`` characters cannot have come from ``max_tokens`` tokens."""
-
-
-DOCUMENTED_REFUSALS: dict[str, tuple[int, ...]] = {
-    "large": (400, 413),  # beyond the 4096-token context: the contract lets a server refuse (3006 is a 413)
-    "lora": (405,),  # 5005 "LoRA unsupported" is a 405 in the contract's error table
-}
-"""Statuses a schema-valid case may get instead of a 2xx, by case tag, because the contract documents them."""
 
 
 def _expected_for(observation: Observation) -> str:
@@ -57,17 +59,25 @@ def status_code_conformance(observation: Observation) -> None:
     expected = _expected_for(observation)
     if status >= 500:
         raise CheckFailure(received=str(status), expected=f"never a 5xx; {expected}")
-    wanted = 4 if observation.case.expect is Outcome.REJECT else 2
-    if status // 100 == wanted:
+    if observation.case.expect is Outcome.REJECT:
+        if status // 100 != 4:
+            raise CheckFailure(received=str(status), expected=expected)
         return
-    allowed = sorted({s for tag in observation.case.tags for s in DOCUMENTED_REFUSALS.get(tag, ())})
-    if wanted == 2 and status in allowed:
+    if status // 100 == 2:
         return
-    if wanted == 2 and allowed:
-        expected += (
-            f" (or {' or '.join(map(str, allowed))}, a refusal the contract documents for such a body)"
+    allowed = refusals_for(observation.case.tags)
+    if any(r.status == status for r in allowed):
+        return
+    if allowed:
+        expected += " (or " + " or ".join(f"{r.status} with code {r.codes[0]}, {r.reason}" for r in allowed)
+        expected += ": a refusal the contract documents for such a body)"
+    received = str(status)
+    if status == 400 and ErrorCode.BAD_INPUT in error_codes(observation.exchange):
+        received += (
+            f" with code {ErrorCode.BAD_INPUT.value} (bad input), a claim that the body breaks the schema; "
+            "it does not"
         )
-    raise CheckFailure(received=str(status), expected=expected)
+    raise CheckFailure(received=received, expected=expected)
 
 
 @check(
@@ -181,8 +191,17 @@ def stream_framing_conformance(observation: Observation) -> None:
         if data == DONE:
             break
         try:
-            event = json.loads(data)
+            event = read_json(data)
         except ValueError as exc:
+            merged = _merged_events(data)
+            if merged:
+                raise CheckFailure(
+                    received=f"{merged} events merged into one: their data: lines were not separated "
+                    "by a blank line, so an SSE reader (WHATWG rules) joins them into one event, "
+                    f"data {snippet(data)}",
+                    expected="a blank line after each event's data: line",
+                    where=f"event {index}",
+                ) from None
             raise CheckFailure(
                 received=f"data {snippet(data)}, which is not JSON ({exc})",
                 expected="every event before [DONE] to be a JSON object",
@@ -207,6 +226,21 @@ def stream_framing_conformance(observation: Observation) -> None:
             expected="a stream ending with data: [DONE]",
             where=f"after {len(facts.events)} events",
         )
+
+
+def _merged_events(data: str) -> int:
+    """How many events one event's data holds when each of its lines is an event of its own, else 0."""
+    lines = data.split("\n")
+    if len(lines) < 2:
+        return 0
+    for line in lines:
+        if line == DONE:
+            continue
+        try:
+            read_json(line)
+        except ValueError:
+            return 0
+    return len(lines)
 
 
 @check(

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from conformance.checks._registry import CheckFailure
+from conformance.contract.bounded_json import read_json
 from conformance.transport import Exchange
 
 
 def json_body(exchange: Exchange) -> Any:
-    """The body as JSON, or a CheckFailure saying it is not JSON."""
+    """The body as JSON, or a CheckFailure saying it is not JSON (or too deep or too large to read)."""
     try:
-        return json.loads(exchange.body)
+        return read_json(exchange.body)
     except ValueError as exc:
+        # Why the body may be incomplete (a cap, a broken connection) is part of why it is not JSON.
+        cut = f"{exchange.error}; " if exchange.error else ""
         raise CheckFailure(
-            received=f"a body that is not JSON ({exc}); it starts {snippet(exchange.text)}",
+            received=f"a body that is not JSON ({exc}); {cut}it starts {snippet(exchange.text)}",
             expected="a JSON body",
         ) from None
 
@@ -55,7 +57,7 @@ def reported_usage(exchange: Exchange) -> Any:
 def _result_object(exchange: Exchange) -> dict[str, Any] | None:
     # A malformed body is the envelope checks' business; here it just has no result.
     try:
-        body = json.loads(exchange.body)
+        body = read_json(exchange.body)
     except ValueError:
         return None
     result = body.get("result") if isinstance(body, dict) else None
@@ -70,3 +72,16 @@ def first_difference(a: str, b: str) -> str:
                 f"character {index}: {snippet(a[index : index + 30])} versus {snippet(b[index : index + 30])}"
             )
     return f"character {min(len(a), len(b))}: one text is {abs(len(a) - len(b))} characters longer"
+
+
+def error_codes(exchange: Exchange) -> list[int]:
+    """The integer ``code`` of every entry of an error body's ``errors`` array; empty when there are none."""
+    try:
+        body = read_json(exchange.body)
+    except ValueError:
+        return []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return []
+    codes = [e.get("code") for e in errors if isinstance(e, dict)]
+    return [c for c in codes if isinstance(c, int) and not isinstance(c, bool)]

@@ -94,7 +94,10 @@ def _repeat(context: PlanContext, name: str, label: str, extra: dict[str, Any]) 
 
 
 def _plan_same_seed(context: PlanContext) -> list[Scenario]:
-    return _repeat(context, "same-seed", "the same body with a seed, twice", {"seed": 0})
+    # Streaming takes its own code path in many servers: the seed must hold there too.
+    return _repeat(context, "same-seed", "the same body with a seed, twice", {"seed": 0}) + _repeat(
+        context, "same-seed-stream", "the same body with a seed, streamed twice", {"seed": 0, "stream": True}
+    )
 
 
 @check(

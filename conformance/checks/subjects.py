@@ -3,16 +3,23 @@
 A scenario is a first-class case made of more than one request (the same
 body twice, a body streamed and not streamed, a body without a token). Its
 check names a ``plan`` that builds the scenarios; the runner sends their
-requests in order and hands the check a `ScenarioOutcome`.
+requests in order and hands the check a `ScenarioOutcome`. A check may also
+name a ``follow_up``: given the exchanges so far, the next request to send
+(or None), so a scenario can search (the longest prompt a server accepts)
+within `MAX_FOLLOW_UPS` more requests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.generation import Case
 from conformance.transport import Auth, Exchange
+
+MAX_FOLLOW_UPS = 20
+"""The most follow-up requests one scenario may send: a bound on what a search may cost."""
 
 
 @dataclass(frozen=True)
@@ -32,11 +39,24 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class Route:
+    """Another path for one request: an account or a model other than the run's.
+
+    >>> Route(model="@cf/no/such-model").account is None
+    True
+    """
+
+    account: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
 class ScenarioRequest:
-    """One request of a scenario and how it authenticates."""
+    """One request of a scenario, how it authenticates, and where it goes (the run's path by default)."""
 
     body: Any
     auth: Auth = "token"
+    route: Route | None = None
 
 
 @dataclass(frozen=True)
@@ -77,3 +97,7 @@ class ScenarioOutcome:
     scenario: Scenario
     exchanges: tuple[Exchange, ...]
     run: RunFacts = RunFacts()
+
+
+FollowUp = Callable[[Scenario, tuple[Exchange, ...]], ScenarioRequest | None]
+"""A check's follow-up: the next request of a scenario given its exchanges so far, or None when done."""

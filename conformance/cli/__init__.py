@@ -12,6 +12,7 @@ import click
 
 from conformance.cli.cases import cases
 from conformance.cli.checks import checks
+from conformance.cli.openapi import openapi
 from conformance.cli.replay import replay
 from conformance.cli.report import report
 from conformance.cli.run import run
@@ -54,6 +55,7 @@ def main() -> None:
 
 main.add_command(cases)
 main.add_command(checks)
+main.add_command(openapi)
 main.add_command(report)
 main.add_command(run)
 main.add_command(replay)

@@ -14,6 +14,19 @@ from conformance.runner import ItemFinished, RunFinished, RunResult, RunStarted
 from conformance.runner.events import Event
 
 
+def printable(text: str) -> str:
+    """``text`` safe to print: controls (an ESC that would repaint the terminal), lone surrogates escaped.
+
+    Messages quote what the target sent, and that may be any character at all.
+
+    >>> printable("red\\x1b[31m")
+    'red\\\\x1b[31m'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def interactive() -> bool:
     """A progress bar only on a terminal and never in CI."""
     return sys.stderr.isatty() and not os.environ.get("CI")
@@ -37,7 +50,9 @@ def _follow_plain(events: Iterable[Event], redact: Callable[[str], str]) -> RunR
             if result.outcome != "passed":
                 detail = result.error or ", ".join(k for k, v in result.checks.items() if v != "passed")
                 click.echo(
-                    redact(f"[{event.index}/{event.total}] {result.outcome}: {result.id} ({detail})"),
+                    printable(
+                        redact(f"[{event.index}/{event.total}] {result.outcome}: {result.id} ({detail})")
+                    ),
                     err=True,
                 )
             elif event.index % step == 0 or event.index == event.total:
@@ -104,15 +119,17 @@ def print_outcome(result: RunResult, folder: Path, written: list[Path]) -> None:
         )
     )
     if result.reason:
-        click.echo(result.redact(f"Reason: {result.reason}"))
+        click.echo(printable(result.redact(f"Reason: {result.reason}")))
     for check in result.checks:
         new = [f for f in check.failures if not f.baselined]
         if new:
             first = new[0].message.split("\n")[0]
             click.echo(
-                result.redact(
-                    f"  {check.status} {check.check.id} ({check.check.severity}) "
-                    f"on {len(new)} case(s), e.g. {new[0].case_id}: {first}"
+                printable(
+                    result.redact(
+                        f"  {check.status} {check.check.id} ({check.check.severity}) "
+                        f"on {len(new)} case(s), e.g. {new[0].case_id}: {first}"
+                    )
                 )
             )
     if result.baseline is not None and result.baseline.fixed:

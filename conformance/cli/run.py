@@ -83,6 +83,14 @@ def _embedded(token: str) -> Iterator[str]:
     show_default=True,
     help="How long to wait for a connection.",
 )
+@click.option(
+    "--response-timeout",
+    metavar="SECONDS",
+    type=float,
+    default=TransportSettings.max_response_s,
+    show_default=True,
+    help="The most one response may take, head to last byte, streamed or not.",
+)
 @click.option("--profile", default="standard", show_default=True, help=f"One of {', '.join(PROFILES)}.")
 @click.option(
     "--seed", type=int, default=None, help="Makes the run reproducible; drawn and printed when omitted."
@@ -110,6 +118,7 @@ def run(
     concurrency: int,
     timeout: float,
     connect_timeout: float,
+    response_timeout: float,
     profile: str,
     seed: int | None,
     checks: tuple[str, ...],
@@ -158,7 +167,9 @@ def run(
             profile=profile,
             seed=seed,
             concurrency=concurrency,
-            transport=TransportSettings(read_timeout_s=timeout, connect_timeout_s=connect_timeout),
+            transport=TransportSettings(
+                read_timeout_s=timeout, connect_timeout_s=connect_timeout, max_response_s=response_timeout
+            ),
             checks=checks,
             exclude_checks=exclude_checks,
             strict=strict,

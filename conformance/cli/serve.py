@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from conformance.cli._engines import ENGINES, EngineOptions
 from conformance.contract import MODEL
 from conformance.errors import CheckpointError, TargetError, UsageError
 from conformance.server.app import DEFAULT_MAX_BODY_BYTES
-from conformance.server.checkpoint import inspect_checkpoint
 from conformance.server.engines.devices import DEVICES, parse_device
 
 TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
@@ -36,6 +36,29 @@ TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
     callback=lambda _ctx, _param, value: _device(value),
     help=f"Where the model runs: {DEVICES} (auto: CUDA when torch sees a GPU).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="transformers",
+    show_default=True,
+    help="What generates: transformers in-process, vLLM in-process, or an OpenAI-compatible upstream.",
+)
+@click.option(
+    "--upstream-url",
+    default=None,
+    help="--engine=openai: the upstream's OpenAI base URL, e.g. http://127.0.0.1:8000/v1.",
+)
+@click.option(
+    "--upstream-model",
+    default=None,
+    help="--engine=openai: the upstream's model name (default: its one model).",
+)
+@click.option(
+    "--upstream-api-key-env",
+    default=None,
+    metavar="VAR",
+    help="--engine=openai: the environment variable holding the upstream's API key.",
+)
 @click.option("--model", "model_name", default=MODEL, show_default=True, help="Model name the route serves.")
 @click.option("--account-id", default=None, help="Serve only this account id (others get 404, 7003).")
 @click.option(
@@ -51,6 +74,10 @@ def serve(
     token: str | None,
     model_path: str | None,
     device: str,
+    engine: str,
+    upstream_url: str | None,
+    upstream_model: str | None,
+    upstream_api_key_env: str | None,
     model_name: str,
     account_id: str | None,
     max_body_bytes: int,
@@ -61,27 +88,28 @@ def serve(
     conformance serve --port 8787 --token secret
     curl http://127.0.0.1:8787/client/v4/accounts/demo/ai/run/@hf/thebloke/llama-2-13b-chat-awq \\
       -H "Authorization: Bearer secret" -d '{"prompt": "Hello"}'
+    conformance serve --engine vllm --model-path /models/Llama-2-13B-chat-AWQ
+    conformance serve --engine openai --upstream-url http://127.0.0.1:8000/v1
     """
     import uvicorn
 
     from conformance.server.app import create_app
-    from conformance.server.embedded import listening_socket, load_default_engine
+    from conformance.server.embedded import listening_socket
 
-    if model_path is not None:
-        # Before the socket and before torch: a wrong directory is refused in milliseconds.
-        try:
-            inspect_checkpoint(model_path)
-        except CheckpointError as exc:
-            raise UsageError(f"--model-path={model_path!r}: {exc}") from exc
+    engine_options = EngineOptions(
+        engine, model_path, upstream_url, upstream_model, upstream_api_key_env, device=device
+    )
+    # Before the socket and before torch: a wrong directory or combination is refused in milliseconds.
+    engine_options.check()
     try:
         sock = listening_socket(host, port)
     except OSError as exc:
         raise click.UsageError(
             f"--host={host!r} --port={port}: cannot listen there ({exc.strerror})."
         ) from exc
-    click.echo(f"Loading {model_path or 'the tiny embedded model'} ...", err=True)
+    click.echo(f"Loading {engine_options.describe()} ...", err=True)
     try:
-        engine = load_default_engine(model_path, device=device)
+        served = engine_options.build()
     except CheckpointError as exc:
         sock.close()
         raise UsageError(f"--model-path={model_path!r}: {exc}") from exc
@@ -97,9 +125,9 @@ def serve(
         click.echo(
             f"Auth: OFF. No token was given (--token or ${TOKEN_ENV}); every request is accepted.", err=True
         )
-    click.echo(f"Engine: {engine.name}", err=True)
+    click.echo(f"Engine: {served.name}", err=True)
     app = create_app(
-        engine, token=token or None, max_body_bytes=max_body_bytes, model=model_name, account_id=account_id
+        served, token=token or None, max_body_bytes=max_body_bytes, model=model_name, account_id=account_id
     )
     click.echo(f"Serving {model_name} at http://{host}:{sock.getsockname()[1]}/client/v4", err=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))

@@ -18,6 +18,7 @@ from conformance.contract.api import (
 )
 from conformance.contract.explain import Violation, pointer_of
 from conformance.contract.loading import SCHEMA_FILES, load_schema, read_bytes
+from conformance.contract.refusals import REFUSALS, Refusal, documented_refusal, refusals_for
 from conformance.contract.validators import (
     ContractValidator,
     error_envelope_validator,
@@ -35,17 +36,21 @@ __all__ = [
     "DEFAULT_TEMPERATURE",
     "MAX_CONTENT_CHARS",
     "MODEL",
+    "REFUSALS",
     "SCHEMA_FILES",
     "SEED_MAX",
     "ContractValidator",
     "ErrorBody",
     "ErrorCode",
+    "Refusal",
     "Violation",
     "error_envelope_validator",
+    "documented_refusal",
     "explain",
     "load_schema",
     "pointer_of",
     "read_bytes",
+    "refusals_for",
     "request_validator",
     "result_validator",
     "run_path",

@@ -47,6 +47,7 @@ AWKWARD_TEXT = {
     "crlf": ("CR, LF and CRLF line ends", "one\rtwo\nthree\r\nfour"),
     "bom": ("a byte-order mark and U+FFFF", "\ufeffone\uffff"),
     "emoji-zwj": ("an emoji zero-width-joiner sequence", "\U0001f469\u200d\U0001f469\u200d\U0001f467"),
+    "control": ("C0 control characters and DEL", "one\x01two\x08three\x1bfour\x7f"),
 }
 """Text that breaks naive parsers: str.splitlines() splits on U+2028, U+0085 and CR."""
 
@@ -61,6 +62,7 @@ STREAMED = (
     "messages-all-roles",
     "messages-tools-flat",
     "messages-tools-openai",
+    "messages-functions",
     "messages-unicode-next-line",
     "messages-content-length-max-ascii",
 )
@@ -155,6 +157,14 @@ def _lengths() -> Iterator[Case]:
         "1-ascii": ("1 ASCII character", "a"),
         "1-astral": ("1 astral-plane character (2 UTF-16 units)", ASTRAL),
         "max-ascii": (f"{MAX_CONTENT_CHARS} ASCII characters", "a" * MAX_CONTENT_CHARS),
+        "max-2byte": (
+            f"{MAX_CONTENT_CHARS} two-byte characters ({2 * MAX_CONTENT_CHARS} UTF-8 bytes)",
+            "\u00e9" * MAX_CONTENT_CHARS,
+        ),
+        "max-3byte": (
+            f"{MAX_CONTENT_CHARS} three-byte characters ({3 * MAX_CONTENT_CHARS} UTF-8 bytes)",
+            "\u20ac" * MAX_CONTENT_CHARS,
+        ),
         "max-astral": (
             f"{MAX_CONTENT_CHARS} astral-plane characters ({2 * MAX_CONTENT_CHARS} UTF-16 units)",
             ASTRAL * MAX_CONTENT_CHARS,

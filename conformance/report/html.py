@@ -117,7 +117,8 @@ def write_html_report(results: Mapping[str, Any], path: Path) -> Path:
     PosixPath('reports/latest/report.html')
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(results), encoding="utf-8")
+    # backslashreplace: a lone surrogate from a target's JSON cannot be encoded as UTF-8.
+    path.write_text(render_html(results), encoding="utf-8", errors="backslashreplace")
     return path
 
 

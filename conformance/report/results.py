@@ -6,11 +6,11 @@ results file from any run, recorded or replayed, renders the same way.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import UsageError
+from conformance.contract.bounded_json import MAX_DEPTH, read_json
+from conformance.errors import JSONReadError, UsageError
 
 RESULTS_FORMAT = "workers-ai-conformance/results"
 """The ``format`` member every results file carries."""
@@ -36,11 +36,10 @@ def load_results(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"RESULTS={str(path)!r} cannot be read: {exc}") from None
     try:
-        results = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"RESULTS={str(path)!r} is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
-        ) from None
+        # results.json wraps response bodies (read at MAX_DEPTH) in a few levels of its own.
+        results = read_json(raw, max_depth=2 * MAX_DEPTH)
+    except JSONReadError as exc:
+        raise UsageError(f"RESULTS={str(path)!r} is not JSON: {exc}.") from None
     check_results(results, source=str(path))
     return results  # type: ignore[no-any-return]
 

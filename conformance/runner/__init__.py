@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.runner._engine import arun, run
-from conformance.runner.baseline import load_baseline, save_baseline
+from conformance.runner._engine import (
+    PROBE_BODY,
+    LiveSender,
+    Plan,
+    arun,
+    judge_case,
+    plan_run,
+    run,
+    send_and_judge,
+)
+from conformance.runner.baseline import load_baseline, load_baseline_reasons, save_baseline
 from conformance.runner.config import PROFILES, RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
 from conformance.runner.junit import write_junit
 from conformance.runner.recording import Recording, load_recording
-from conformance.runner.replay import replay
+from conformance.runner.replay import replay, replay_items
 from conformance.runner.results import (
     EXIT_FAIL,
     EXIT_PASS,
@@ -46,24 +55,32 @@ __all__ = [
     "EXIT_PASS",
     "EXIT_UNTESTABLE",
     "EXIT_USAGE",
+    "PROBE_BODY",
     "PROFILES",
     "CaseResult",
     "CheckResult",
     "Event",
     "Failure",
     "ItemFinished",
+    "Plan",
     "Recording",
     "RunConfig",
     "RunFinished",
     "RunResult",
     "RunStarted",
     "arun",
+    "judge_case",
     "load_baseline",
+    "load_baseline_reasons",
     "load_recording",
+    "plan_run",
     "replay",
+    "replay_items",
     "results_document",
     "run",
     "save_baseline",
+    "send_and_judge",
+    "LiveSender",
     "summary_markdown",
     "write_artifacts",
     "write_junit",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -21,10 +21,12 @@ from conformance.checks import (
     NotApplicable,
     Observation,
     PlanContext,
+    Route,
     RunFacts,
     Scenario,
     ScenarioOutcome,
 )
+from conformance.checks.subjects import MAX_FOLLOW_UPS
 from conformance.generation import Case
 from conformance.runner import profiles
 from conformance.runner._verdict import summarise
@@ -32,7 +34,7 @@ from conformance.runner.config import RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
 from conformance.runner.recording import Recorder
 from conformance.runner.results import CaseOutcome, CaseResult, CheckStatus, Failure
-from conformance.transport import Auth, Client, Exchange
+from conformance.transport import NOT_HTTP, Auth, Client, Exchange
 
 Item = Case | Scenario
 
@@ -43,26 +45,66 @@ PROBE_BODY = {"prompt": "Hello", "max_tokens": 1}
 class Sender(Protocol):
     """Where requests go: the live client or a recording."""
 
-    async def send(self, item_id: str, index: int, body: Any, auth: Auth) -> Exchange: ...
+    async def send(
+        self, item_id: str, index: int, body: Any, auth: Auth, route: Route | None = None
+    ) -> Exchange: ...
 
 
-class _LiveSender:
+class Probe(Protocol):
+    """What sends the probe request: the live client, or a recording of its answer."""
+
+    async def send(self, body: Any) -> Exchange: ...
+
+
+class LiveSender:
+    """Sends each request through a live `Client`, on the route a follow-up asks for."""
+
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    async def send(self, item_id: str, index: int, body: Any, auth: Auth) -> Exchange:
-        return await self.client.send(body, auth=auth)
+    async def send(
+        self, item_id: str, index: int, body: Any, auth: Auth, route: Route | None = None
+    ) -> Exchange:
+        if route is None:
+            return await self.client.send(body, auth=auth)
+        return await self.client.send(body, auth=auth, account=route.account, model=route.model)
 
 
-def run(config: RunConfig) -> Iterator[Event]:
+@dataclass(frozen=True)
+class Plan:
+    """What a run sends: its cases and scenarios, and the scenario checks skipped with their reasons.
+
+    `plan_run` makes the plan a run would make; a caller that sends only part
+    of it (the pytest plugin after ``-k``) passes a smaller one to `run`.
+    """
+
+    items: tuple[Item, ...]
+    skipped: dict[str, str]
+
+    def only(self, ids: set[str]) -> Plan:
+        """The same plan with only the items whose ids are in ``ids``, in the same order."""
+        return Plan(tuple(i for i in self.items if i.id in ids), self.skipped)
+
+
+def plan_run(config: RunConfig) -> Plan:
+    """The plan `run` makes for ``config``: deterministic for a given seed and profile."""
+    facts = RunFacts(has_token=config.token is not None)
+    items, skipped = plan(config, config.selected_checks(), facts)
+    return Plan(tuple(items), skipped)
+
+
+def run(config: RunConfig, plan: Plan | None = None, *, probe: bool = True) -> Iterator[Event]:
     """Run the suite against ``config``'s target, yielding events; the last is `RunFinished`.
+
+    ``plan`` replaces the plan the run would make; ``probe=False`` leaves out
+    the request that first checks the target is reachable and accepts the token.
 
     >>> for event in run(RunConfig(base_url="http://127.0.0.1:8787/client/v4", account_id="X")):
     ...     if isinstance(event, RunFinished):
     ...         print(event.result.verdict)          # doctest: +SKIP
     pass
     """
-    return _drive(arun(config))
+    return _drive(arun(config, plan, probe=probe))
 
 
 def _drive(events: AsyncIterator[Event]) -> Iterator[Event]:
@@ -79,11 +121,12 @@ def _drive(events: AsyncIterator[Event]) -> Iterator[Event]:
         loop.close()
 
 
-async def arun(config: RunConfig) -> AsyncIterator[Event]:
+async def arun(config: RunConfig, plan: Plan | None = None, *, probe: bool = True) -> AsyncIterator[Event]:
     """`run` as an async generator, for callers that already have an event loop."""
     facts = RunFacts(has_token=config.token is not None)
     checks = config.selected_checks()
-    items, skipped = plan(config, checks, facts)
+    chosen = plan if plan is not None else plan_run(config)
+    items, skipped = list(chosen.items), dict(chosen.skipped)
     async with Client(
         config.base_url,
         config.account_id,
@@ -91,7 +134,8 @@ async def arun(config: RunConfig) -> AsyncIterator[Event]:
         token=config.token,
         settings=config.transport_settings(),
     ) as client:
-        async for event in execute(config, checks, items, skipped, _LiveSender(client), facts, probe=client):
+        prober = client if probe else None
+        async for event in execute(config, checks, items, skipped, LiveSender(client), facts, probe=prober):
             yield event
 
 
@@ -120,7 +164,7 @@ async def execute(
     sender: Sender,
     facts: RunFacts,
     *,
-    probe: Client | None = None,
+    probe: Probe | None = None,
 ) -> AsyncIterator[Event]:
     """Send every item through ``sender``, judge it, and finish with the run's result."""
     started_at, started = _now(), time.perf_counter()
@@ -183,13 +227,35 @@ async def _send_and_judge(
     index: int, item: Item, checks: Sequence[Check], owner: dict[str, Check], sender: Sender, facts: RunFacts
 ) -> tuple[int, CaseResult]:
     if isinstance(item, Scenario):
-        exchanges = []
-        for number, request in enumerate(item.requests):
-            exchanges.append(await sender.send(item.id, number, request.body, request.auth))
         check = owner.get(item.id)
+        exchanges: list[Exchange] = []
+        for request in item.requests:
+            exchanges.append(
+                await sender.send(item.id, len(exchanges), request.body, request.auth, request.route)
+            )
+        # A follow-up is a function of the answers so far, so a replay asks for the same requests.
+        while (
+            check is not None
+            and check.follow_up is not None
+            and len(exchanges) < len(item.requests) + MAX_FOLLOW_UPS
+        ):
+            more = check.follow_up(item, tuple(exchanges))
+            if more is None:
+                break
+            exchanges.append(await sender.send(item.id, len(exchanges), more.body, more.auth, more.route))
         return index, judge_scenario(item, tuple(exchanges), check, facts)
     exchange = await sender.send(item.id, 0, item.body, "token")
     return index, judge_case(item, exchange, [c for c in checks if not c.is_scenario], facts)
+
+
+async def send_and_judge(item: Item, checks: Sequence[Check], sender: Sender, facts: RunFacts) -> CaseResult:
+    """Send one case or scenario through ``sender`` and judge it as a run does.
+
+    For callers that decide what to send one item at a time (the pytest
+    plugin under xdist); a run sends its whole plan through `execute`.
+    """
+    _, result = await _send_and_judge(0, item, checks, _scenario_owners(checks, [item]), sender, facts)
+    return result
 
 
 def judge_case(case: Case, exchange: Exchange, checks: Sequence[Check], facts: RunFacts) -> CaseResult:
@@ -255,6 +321,9 @@ def _outcome(statuses: dict[str, CheckStatus]) -> CaseOutcome:
 
 def _untestable_from_probe(exchange: Exchange, facts: RunFacts) -> str | None:
     if exchange.status is None:
+        if exchange.error is not None and exchange.error.startswith(NOT_HTTP):
+            # Garbage, TLS on a plain port, 10 000 headers: it answered, but nothing can be judged.
+            return f"the target's answer to the first request was {exchange.error} (POST {exchange.url})"
         return f"the target is unreachable: {exchange.error} (POST {exchange.url})"
     if exchange.status in (401, 403):
         if facts.has_token:

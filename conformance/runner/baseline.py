@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from conformance.contract.bounded_json import read_json
 from conformance.errors import UsageError
 from conformance.runner.results import Failure
 
@@ -24,15 +25,20 @@ Key = tuple[str, str]  # (check id, case id)
 
 def load_baseline(path: Path) -> set[Key]:
     """The accepted (check, case id) pairs of a baseline file; a malformed file is a usage error."""
+    return set(load_baseline_reasons(path))
+
+
+def load_baseline_reasons(path: Path) -> dict[Key, str]:
+    """Each accepted (check, case id) pair with the message the file keeps for it (its reason)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = read_json(path.read_text(encoding="utf-8"))
         entries = document["accepted"]
-        return {(str(e["check"]), str(e["case_id"])) for e in entries}
+        return {(str(e["check"]), str(e["case_id"])): str(e.get("message", "")) for e in entries}
     except FileNotFoundError:
         raise UsageError(
             f"--baseline={str(path)!r} does not exist; create it with --update-baseline"
         ) from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(
             f"--baseline={str(path)!r} is not a baseline file ({type(exc).__name__}: {exc}); "
             "regenerate it with --update-baseline"

@@ -103,6 +103,7 @@ def _check_timeouts(settings: TransportSettings) -> None:
     for option, value in (
         ("--timeout", settings.read_timeout_s),
         ("--connect-timeout", settings.connect_timeout_s),
+        ("--response-timeout", settings.max_response_s),
     ):
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not number or not math.isfinite(value) or value <= 0:

@@ -8,10 +8,15 @@ exit code. A case that could not be judged (the request failed) is an ``<error>`
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conformance.runner.results import Failure, RunResult
+
+# Characters XML 1.0 forbids even escaped (C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF).
+# ElementTree writes them as they are, and the file then fails every XML parser.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
@@ -88,7 +93,22 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
         element.set("failures", str(failures))
         element.set("errors", str(errors))
     suite.set("skipped", str(skipped))
+    for element in suites.iter():
+        # Messages quote what the target sent, and that may be any character at all.
+        if element.text:
+            element.text = xml_text(element.text)
+        for name, value in element.attrib.items():
+            element.set(name, xml_text(value))
     return ET.ElementTree(suites)
+
+
+def xml_text(text: str) -> str:
+    """``text`` with each character XML 1.0 cannot hold written as a visible escape.
+
+    >>> xml_text("bell\\x07 nul\\x00")
+    'bell\\\\x07 nul\\\\x00'
+    """
+    return _NOT_XML.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _blocks(failure: Failure, strict: bool) -> bool:

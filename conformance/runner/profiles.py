@@ -1,8 +1,9 @@
 """Profiles: how much of the catalogue a run sends.
 
-``smoke``     one boundary case of every class, one invalid case per violated keyword, two drawn
-              valid cases, one scenario per multi-request check: every check and every boundary
-              class at least once, in about a minute against a real model.
+``smoke``     one boundary case of every class (streaming per branch and with tools and functions,
+              each awkward text), one invalid case per violated keyword, two drawn valid cases,
+              one scenario per multi-request check: every check and every boundary class at
+              least once, in about a minute against a real model.
 ``standard``  every boundary and invalid case and 20 drawn valid cases (the default).
 ``full``      standard with 200 drawn valid cases and more scenarios.
 """
@@ -24,7 +25,6 @@ _CLASS_PREFIXES = (
     "tools",
     "functions",
     "image",
-    "unicode",
 )
 
 
@@ -49,9 +49,16 @@ def boundary_class(case: Case) -> str:
     >>> boundary_class(Case.build(CaseKind.BOUNDARY, "messages-seed-max", "", {"messages": []}))
     'numeric maximum'
     """
+    body = case.body if isinstance(case.body, dict) else {}
     if case.stream:
-        return "stream"
+        # Servers special-case streaming per branch and per option: each pairing is a class.
+        for option in ("tools", "functions"):
+            if option in body:
+                return f"stream with {option}"
+        return "stream, Messages branch" if "messages" in body else "stream"
     name = case.id.removeprefix(f"{case.kind}/").removeprefix("messages-")
+    if name.startswith("unicode-"):
+        return f"unicode {name.removeprefix('unicode-')}"  # each awkward text breaks parsers its own way
     if name.startswith(("prompt-length", "content-length")):
         return "length at its maximum" if "-max" in name else "length at its minimum"
     name = name.removeprefix("prompt-")

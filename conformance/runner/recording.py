@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from conformance.checks import RunFacts, Scenario, ScenarioRequest
+from conformance.checks import Route, RunFacts, Scenario, ScenarioRequest
+from conformance.contract.bounded_json import MAX_DEPTH, read_json
 from conformance.errors import UsageError
 from conformance.generation import Case
 from conformance.runner.config import RunConfig
@@ -36,7 +37,9 @@ class Recorder:
     def open(cls, config: RunConfig, facts: RunFacts) -> Recorder:
         assert config.record is not None
         config.record.parent.mkdir(parents=True, exist_ok=True)
-        recorder = cls(config.record.open("w", encoding="utf-8"), (config.token,) if config.token else ())
+        # backslashreplace: a lone surrogate is written as its JSON escape instead of raising.
+        stream = config.record.open("w", encoding="utf-8", errors="backslashreplace")
+        recorder = cls(stream, (config.token,) if config.token else ())
         recorder._write(
             {
                 "format": FORMAT,
@@ -77,13 +80,14 @@ def load_recording(path: Path) -> Recording:
     try:
         # Split on LF only: JSON text may hold U+2028 and friends, which str.splitlines splits on.
         lines = path.read_bytes().decode("utf-8").split("\n")
-        header = json.loads(lines[0])
+        header = read_json(lines[0])
         if header.get("format") != FORMAT:
             raise ValueError(f"format is {header.get('format')!r}, not {FORMAT!r}")
         items = []
         for line in lines[1:]:
             if line.strip():
-                entry = json.loads(line)
+                # A line wraps a target's JSON (read at MAX_DEPTH) in a few levels of its own.
+                entry = read_json(line, max_depth=2 * MAX_DEPTH)
                 exchanges = tuple(exchange_from_json(e) for e in entry["exchanges"])
                 items.append((item_from_json(entry["item"]), exchanges))
     except FileNotFoundError:
@@ -101,15 +105,25 @@ def item_to_json(item: Case | Scenario) -> dict[str, Any]:
             "id": item.id,
             "label": item.label,
             "check": item.check,
-            "requests": [{"body": r.body, "auth": r.auth} for r in item.requests],
+            "requests": [_request_to_json(r) for r in item.requests],
         }
     return {"type": "case", **item.to_json()}
+
+
+def _request_to_json(request: ScenarioRequest) -> dict[str, Any]:
+    data: dict[str, Any] = {"body": request.body, "auth": request.auth}
+    if request.route is not None:
+        data["route"] = {"account": request.route.account, "model": request.route.model}
+    return data
 
 
 def item_from_json(data: dict[str, Any]) -> Case | Scenario:
     """The inverse of `item_to_json`."""
     if data["type"] == "scenario":
-        requests = tuple(ScenarioRequest(r["body"], r["auth"]) for r in data["requests"])
+        requests = tuple(
+            ScenarioRequest(r["body"], r["auth"], Route(**r["route"]) if r.get("route") else None)
+            for r in data["requests"]
+        )
         return Scenario(data["id"], data["label"], requests, data.get("check", ""))
     return Case.from_json(data)
 

@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from conformance.checks import CheckRegistry, CheckSkipped, PlanContext, RunFacts, registry
-from conformance.runner._engine import _drive, execute
+from conformance.checks.subjects import Route
+from conformance.runner._engine import PROBE_BODY, Plan, _drive, execute
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event
 from conformance.runner.recording import Recording, load_recording
@@ -19,15 +20,22 @@ from conformance.transport import Auth, Exchange
 
 
 class _RecordedSender:
-    def __init__(self, recording: Recording) -> None:
+    def __init__(self, items: Mapping[str, Sequence[Exchange]]) -> None:
         self._exchanges = {
-            (item.id, index): exchange
-            for item, exchanges in recording.items
+            (item_id, index): exchange
+            for item_id, exchanges in items.items()
             for index, exchange in enumerate(exchanges)
         }
 
-    async def send(self, item_id: str, index: int, body: Any, auth: Auth) -> Exchange:
-        return self._exchanges[(item_id, index)]
+    async def send(
+        self, item_id: str, index: int, body: Any, auth: Auth, route: Route | None = None
+    ) -> Exchange:
+        recorded = self._exchanges.get((item_id, index))
+        if recorded is None:  # a follow-up the recording's run did not send
+            return Exchange(
+                "POST", "", {}, body, error=f"request {index} of {item_id} is not in the recording"
+            )
+        return recorded
 
 
 def replay(
@@ -74,5 +82,37 @@ async def _replay(config: RunConfig, recording: Recording, facts: RunFacts) -> A
                 skipped[check.id] = "the recording holds no scenario for this check"
             except CheckSkipped as exc:  # the live run skipped it for this reason too
                 skipped[check.id] = exc.reason
-    async for event in execute(config, selected, items, skipped, _RecordedSender(recording), facts):
+    sender = _RecordedSender({item.id: exchanges for item, exchanges in recording.items})
+    async for event in execute(config, selected, items, skipped, sender, facts):
         yield event
+
+
+class _RecordedProbe:
+    def __init__(self, exchange: Exchange) -> None:
+        self.exchange = exchange
+
+    async def send(self, body: Any) -> Exchange:
+        assert body == PROBE_BODY
+        return self.exchange
+
+
+def replay_items(
+    config: RunConfig,
+    plan: Plan,
+    exchanges: Mapping[str, Sequence[Exchange]],
+    *,
+    probe: Exchange | None = None,
+) -> Iterator[Event]:
+    """Judge exchanges sent elsewhere as one run of ``plan``'s items that have them.
+
+    The pytest plugin sends items as pytest reaches them (under xdist, each
+    worker its own); what they received is judged here as one run, with the
+    probe's answer when one was sent, so the reports are those of `run`.
+    """
+    facts = RunFacts(has_token=config.token is not None)
+    items = [item for item in plan.items if item.id in exchanges]
+    sender = _RecordedSender(exchanges)
+    recorded = _RecordedProbe(probe) if probe is not None else None
+    return _drive(
+        execute(config, config.selected_checks(), items, dict(plan.skipped), sender, facts, probe=recorded)
+    )

@@ -10,6 +10,7 @@ from typing import Any
 from conformance.checks import Scenario
 from conformance.checks.reading import reported_usage
 from conformance.contract import read_bytes
+from conformance.contract.bounded_json import read_json
 from conformance.generation import Case
 from conformance.runner._verdict import toolkit_version
 from conformance.runner.results import CaseResult, CheckResult, RunResult
@@ -60,7 +61,9 @@ def results_document(result: RunResult) -> dict[str, Any]:
 def write_results_json(result: RunResult, path: Path) -> Path:
     """Write results.json, with every secret of the run redacted."""
     text = json.dumps(results_document(result), indent=1, ensure_ascii=False)
-    path.write_text(result.redact(text) + "\n", encoding="utf-8")
+    # A target's JSON may hold a lone surrogate ("\ud800"): backslashreplace writes it back as
+    # that same escape, which is still valid JSON, where strict UTF-8 would raise.
+    path.write_text(result.redact(text) + "\n", encoding="utf-8", errors="backslashreplace")
     return path
 
 
@@ -174,7 +177,7 @@ def _response(exchange: Exchange) -> dict[str, Any]:
     truncated = exchange.body_truncated
     if exchange.stream is None:
         try:
-            body = json.loads(exchange.body) if len(exchange.body) <= MAX_BODY_TEXT else None
+            body = read_json(exchange.body) if len(exchange.body) <= MAX_BODY_TEXT else None
         except ValueError:
             body = None
         if body is None:

@@ -61,5 +61,6 @@ def summary_markdown(result: RunResult) -> str:
 
 def write_summary(result: RunResult, path: Path) -> Path:
     """Write summary.md with every secret of the run redacted; returns ``path``."""
-    path.write_text(result.redact(summary_markdown(result)), encoding="utf-8")
+    # backslashreplace: a lone surrogate from a target's JSON cannot be encoded as UTF-8.
+    path.write_text(result.redact(summary_markdown(result)), encoding="utf-8", errors="backslashreplace")
     return path

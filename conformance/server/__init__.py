@@ -1,5 +1,6 @@
-"""The reference server: the contract implemented over a real model. Depends on contract only.
+"""The reference server: the contract implemented over a real model.
 
+It depends on contract, and on transport's SSE decoder for the openai engine.
 Importing this package never imports torch: engines that need it load it when built.
 """
 
@@ -12,9 +13,11 @@ from conformance.server.engines.base import (
     ChatMessage,
     Engine,
     EngineError,
+    EngineUnavailable,
     Finished,
     GenerationRequest,
     Piece,
+    PromptTooLarge,
     ToolCall,
     ToolSpec,
     UnknownAdapter,
@@ -33,9 +36,11 @@ __all__ = [
     "ChatMessage",
     "Engine",
     "EngineError",
+    "EngineUnavailable",
     "Finished",
     "GenerationRequest",
     "Piece",
+    "PromptTooLarge",
     "ToolCall",
     "ToolSpec",
     "UnknownAdapter",

@@ -30,10 +30,12 @@ from conformance.server.engines.base import (
     Cancellation,
     Engine,
     EngineError,
+    EngineUnavailable,
     Event,
     Finished,
     GenerationRequest,
     Piece,
+    PromptTooLarge,
     UnknownAdapter,
 )
 from conformance.server.inputs import ParsedBody, parse_body
@@ -187,11 +189,23 @@ class _Service:
             first = await anext(events)
         except EngineError as exc:
             await events.aclose()
-            code = ErrorCode.LORA_UNSUPPORTED if isinstance(exc, UnknownAdapter) else ErrorCode.BAD_INPUT
-            return error_response(ErrorBody(code, f"AiError: {exc}"))
+            return _refusal(exc)
         if parsed.stream:
             return _EventStream(_sse_chunks(first, events), cancellation)
         return await _collect(first, events, cancellation, request.receive)
+
+
+def _refusal(exc: EngineError) -> Response:
+    if isinstance(exc, EngineUnavailable):
+        # Not the client's mistake: the engine (an upstream server) failed.
+        log.error("engine failed: %s", exc)
+        return JSONResponse(_envelope(INTERNAL_ERROR, f"AiError: {exc}"), status_code=502)
+    code = ErrorCode.BAD_INPUT
+    if isinstance(exc, UnknownAdapter):
+        code = ErrorCode.LORA_UNSUPPORTED
+    elif isinstance(exc, PromptTooLarge):
+        code = ErrorCode.TOO_LARGE
+    return error_response(ErrorBody(code, f"AiError: {exc}"))
 
 
 def _authorized(request: Request, token: str) -> bool:
@@ -255,14 +269,20 @@ async def _collect(
 ) -> Response:
     texts: list[str] = []
     finished: Finished | None = None
+    failure: EngineUnavailable | None = None
     async with anyio.create_task_group() as group:
         group.start_soon(_cancel_on_disconnect, receive, cancellation)
-        async for item in _chain(first, events):
-            if isinstance(item, Piece):
-                texts.append(item.text)
-            else:
-                finished = item
+        try:
+            async for item in _chain(first, events):
+                if isinstance(item, Piece):
+                    texts.append(item.text)
+                else:
+                    finished = item
+        except EngineUnavailable as exc:  # an upstream failed after its first piece
+            failure = exc
         group.cancel_scope.cancel()
+    if failure is not None:
+        return _refusal(failure)
     if finished is None:
         return Response(status_code=499)  # the client left; nobody reads this
     result: dict[str, Any] = {"response": "".join(texts), "usage": finished.usage.to_json()}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from conformance.transport.client import Auth, Client, TransportSettings
-from conformance.transport.exchange import DONE, REDACTED, Exchange, StreamFacts, Timing
+from conformance.transport.exchange import DONE, NOT_HTTP, REDACTED, Exchange, StreamFacts, Timing
 from conformance.transport.sse import SSEDecoder, SSEEvent
 
 __all__ = [
     "DONE",
+    "NOT_HTTP",
     "REDACTED",
     "Auth",
     "Client",

@@ -1,8 +1,9 @@
 """The HTTP client: sends run requests, reads streams incrementally, turns failures into exchanges.
 
 Everything that can go wrong on the wire (refused connections, timeouts, a
-stream that never ends) comes back as an `Exchange` with ``error`` or
-``stream.broke_at`` set, never as an exception: the runner judges what it got.
+stream that never ends, bytes that are not HTTP, a gzip bomb) comes back as an
+`Exchange` with ``error`` or ``stream.broke_at`` set, never as an exception:
+the runner judges what it got.
 
     >>> async def demo() -> None:
     ...     async with Client("http://127.0.0.1:8787/client/v4", "X", token="t") as client:
@@ -22,7 +23,8 @@ from typing import Any, Literal
 import httpx
 
 from conformance.contract import MODEL, run_path
-from conformance.transport.exchange import DONE, REDACTED, Exchange, StreamFacts, Timing
+from conformance.transport.decoding import ACCEPTED_ENCODINGS, BodyDecoder, DecodingError
+from conformance.transport.exchange import DONE, NOT_HTTP, REDACTED, Exchange, StreamFacts, Timing
 from conformance.transport.sse import SSEDecoder
 
 Auth = Literal["token", "none", "wrong"]
@@ -31,6 +33,7 @@ Auth = Literal["token", "none", "wrong"]
 MiB = 1024 * 1024
 _KEPT_STREAM_BYTES = 64 * 1024  # raw head of a stream kept for the report
 _RETRY_STATUSES = frozenset({429, 503})
+_ERROR_CHARS = 300  # an error message quotes what the server sent: keep it to a line
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,9 @@ class TransportSettings:
     read_timeout_s: float = 120.0
     max_retries: int = 2
     max_retry_wait_s: float = 30.0
-    max_body_bytes: int = 8 * MiB
+    max_body_bytes: int = 8 * MiB  # decoded bytes: a gzip bomb is cut here, not after inflating
     max_stream_events: int = 10_000
-    max_stream_s: float = 300.0
+    max_response_s: float = 300.0  # the whole response, head to last byte, streamed or not
 
 
 class Client:
@@ -63,7 +66,9 @@ class Client:
         token: str | None = None,
         settings: TransportSettings | None = None,
     ) -> None:
-        self.url = base_url.rstrip("/") + run_path(account_id, model)
+        self._base = base_url.rstrip("/")
+        self._account, self._model = account_id, model
+        self.url = self._base + run_path(account_id, model)
         self._token = token
         self._wrong_token = "conformance-wrong-" + secrets.token_hex(16)
         self.settings = settings or TransportSettings()
@@ -87,7 +92,11 @@ class Client:
 
     def _headers(self, auth: Auth) -> tuple[dict[str, str], dict[str, str]]:
         """The headers to send and the same headers as they may be recorded."""
-        sent = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+        sent = {
+            "content-type": "application/json",
+            "accept": "application/json, text/event-stream",
+            "accept-encoding": ACCEPTED_ENCODINGS,  # what BodyDecoder undoes (httpx's decoding is bypassed)
+        }
         shown = dict(sent)
         secret = {"token": self._token, "wrong": self._wrong_token, "none": None}[auth]
         if secret is not None:
@@ -95,17 +104,26 @@ class Client:
             shown["authorization"] = f"Bearer {REDACTED}"
         return sent, shown
 
-    async def send(self, body: Any, *, auth: Auth = "token") -> Exchange:
-        """Send one run request, retrying 429 and 503 within bounds, and return what happened."""
+    async def send(
+        self, body: Any, *, auth: Auth = "token", account: str | None = None, model: str | None = None
+    ) -> Exchange:
+        """Send one run request, retrying 429 and 503 within bounds, and return what happened.
+
+        ``account`` and ``model`` replace the client's own in the path of this
+        one request (a check asking for a model that does not exist).
+        """
         if self._http is None:
             raise RuntimeError("Client.send() outside 'async with Client(...)'")
+        url = self.url
+        if account is not None or model is not None:
+            url = self._base + run_path(account or self._account, model or self._model)
         sent, shown = self._headers(auth)
         content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         wants_stream = isinstance(body, dict) and body.get("stream") is True
         waits: list[float] = []
         while True:
             async with self._slots:
-                exchange = await self._attempt(content, sent, shown, body, wants_stream)
+                exchange = await self._attempt(url, content, sent, shown, body, wants_stream)
             if exchange.status not in _RETRY_STATUSES or len(waits) >= self.settings.max_retries:
                 break
             wait = _retry_after(exchange.headers.get("retry-after"), attempt=len(waits))
@@ -115,21 +133,53 @@ class Client:
         return _with_retries(exchange, waits)
 
     async def _attempt(
-        self, content: bytes, sent: dict[str, str], shown: dict[str, str], body: Any, wants_stream: bool
+        self,
+        url: str,
+        content: bytes,
+        sent: dict[str, str],
+        shown: dict[str, str],
+        body: Any,
+        wants_stream: bool,
+    ) -> Exchange:
+        base = {"method": "POST", "url": url, "request_headers": shown, "request_body": body}
+        started = time.perf_counter()
+        try:
+            return await self._exchange(url, base, content, sent, wants_stream, started)
+        except Exception as exc:  # the last line: a response nothing below foresaw must not end the run
+            error = f"the client could not read the response: {_describe(exc)}"
+            return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
+
+    async def _exchange(
+        self,
+        url: str,
+        base: dict[str, Any],
+        content: bytes,
+        sent: dict[str, str],
+        wants_stream: bool,
+        started: float,
     ) -> Exchange:
         assert self._http is not None
-        base = {"method": "POST", "url": self.url, "request_headers": shown, "request_body": body}
-        started = time.perf_counter()
-        request = self._http.build_request("POST", self.url, content=content, headers=sent)
+        s = self.settings
+        # One deadline for the whole response: a server that sends a byte just
+        # before every read timeout would otherwise hold a case for ever.
+        deadline = asyncio.get_running_loop().time() + s.max_response_s
+        request = self._http.build_request("POST", url, content=content, headers=sent)
         try:
-            response = await self._http.send(request, stream=True)
+            async with asyncio.timeout_at(deadline):
+                response = await self._http.send(request, stream=True)
+        except TimeoutError:
+            error = f"no response head within the response time cap of {s.max_response_s:g} s"
+            return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
+        except httpx.ProtocolError as exc:  # 10 000 headers, a TLS record, noise: h11 refuses it
+            error = f"{NOT_HTTP}: {_describe(exc)}"
+            return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
         except httpx.HTTPError as exc:
             return Exchange(**base, error=_describe(exc), timing=Timing(time.perf_counter() - started))
         ttfb = time.perf_counter() - started
         headers = {k.lower(): v for k, v in response.headers.items()}
         try:
             if wants_stream and 200 <= response.status_code < 300:
-                raw, truncated, facts, ttfe = await self._read_stream(response, started)
+                raw, truncated, facts, ttfe = await self._read_stream(response, started, deadline)
                 return Exchange(
                     **base,
                     status=response.status_code,
@@ -139,38 +189,45 @@ class Client:
                     stream=facts,
                     timing=Timing(time.perf_counter() - started, ttfb, ttfe),
                 )
-            raw, truncated, error = await self._read_body(response)
+            raw, truncated, cut = await self._read_body(response, deadline)
             return Exchange(
                 **base,
                 status=response.status_code,
                 headers=headers,
                 body=raw,
                 body_truncated=truncated,
-                error=error,
+                error=cut,
                 timing=Timing(time.perf_counter() - started, ttfb),
             )
         finally:
             await response.aclose()
 
-    async def _read_body(self, response: httpx.Response) -> tuple[bytes, bool, str | None]:
-        cap = self.settings.max_body_bytes
+    async def _read_body(self, response: httpx.Response, deadline: float) -> tuple[bytes, bool, str | None]:
+        s = self.settings
+        decoder, note = _decoder(response, s.max_body_bytes)
         chunks: list[bytes] = []
-        size = 0
         try:
-            async for chunk in response.aiter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > cap:
-                    return b"".join(chunks)[:cap], True, None
+            async with asyncio.timeout_at(deadline):
+                async for raw in response.aiter_raw():
+                    chunks.append(decoder.feed(raw))
+                    if decoder.over_limit:
+                        cut = f"body cut at the byte cap of {_size(s.max_body_bytes)} (decoded)"
+                        return b"".join(chunks)[: s.max_body_bytes], True, note or cut
+                chunks.append(decoder.flush())
+        except TimeoutError:
+            return b"".join(chunks), True, f"body cut at the response time cap of {s.max_response_s:g} s"
         except httpx.HTTPError as exc:
             return b"".join(chunks), False, f"body cut short: {_describe(exc)}"
-        return b"".join(chunks), False, None
+        except DecodingError as exc:
+            return b"".join(chunks), False, str(exc)
+        return b"".join(chunks), False, note
 
     async def _read_stream(
-        self, response: httpx.Response, started: float
+        self, response: httpx.Response, started: float, deadline: float
     ) -> tuple[bytes, bool, StreamFacts, float | None]:
         s = self.settings
         decoder = SSEDecoder()
+        body, note = _decoder(response, s.max_body_bytes)
         events: list[str] = []
         kept = bytearray()
         total = 0
@@ -193,27 +250,37 @@ class Client:
                     return False
             return True
 
-        async def pump() -> None:
-            nonlocal total, broke_at
-            async for chunk in response.aiter_bytes():
-                total += len(chunk)
-                if len(kept) < _KEPT_STREAM_BYTES:
-                    kept.extend(chunk[: _KEPT_STREAM_BYTES - len(kept)])
-                if not take([e.data for e in decoder.feed(chunk)]):
-                    broke_at = f"event cap of {s.max_stream_events} events reached"
-                    return
-                if total > s.max_body_bytes:
-                    broke_at = f"byte cap of {_size(s.max_body_bytes)} reached"
-                    return
+        def chunk_in(chunk: bytes) -> str | None:
+            nonlocal total
+            total += len(chunk)
+            if len(kept) < _KEPT_STREAM_BYTES:
+                kept.extend(chunk[: _KEPT_STREAM_BYTES - len(kept)])
+            if not take([e.data for e in decoder.feed(chunk)]):
+                return f"event cap of {s.max_stream_events} events reached"
+            if total > s.max_body_bytes:
+                return f"byte cap of {_size(s.max_body_bytes)} reached"
+            return None
+
+        async def pump() -> str | None:
+            async for raw in response.aiter_raw():
+                stop = chunk_in(body.feed(raw))
+                if stop is not None:
+                    return stop
+            stop = chunk_in(body.flush())
             take([e.data for e in decoder.close()])
+            return stop
 
         try:
-            async with asyncio.timeout(s.max_stream_s):
-                await pump()
+            async with asyncio.timeout_at(deadline):
+                broke_at = await pump()
         except TimeoutError:
-            broke_at = f"time cap of {s.max_stream_s:g} s reached after {len(events)} events"
+            broke_at = f"time cap of {s.max_response_s:g} s reached after {len(events)} events"
         except httpx.HTTPError as exc:
             broke_at = f"connection broke after {len(events)} events: {_describe(exc)}"
+        except DecodingError as exc:
+            broke_at = f"{exc}, after {len(events)} events"
+        if broke_at is None and note is not None:
+            broke_at = note
         if broke_at is None and not done:
             broke_at = "stream ended without data: [DONE]"
         facts = StreamFacts(
@@ -228,13 +295,24 @@ class Client:
         return bytes(kept), total > len(kept), facts, first_event
 
 
+def _decoder(response: httpx.Response, limit: int) -> tuple[BodyDecoder, str | None]:
+    """The body's decoder, and a note when its encoding is one the client did not ask for."""
+    try:
+        return BodyDecoder(response.headers.get("content-encoding"), limit=limit), None
+    except DecodingError as exc:
+        return BodyDecoder(None, limit=limit), f"{exc}; the body is kept as sent"
+
+
 def _size(count: int) -> str:
     return f"{count / MiB:g} MiB" if count % MiB == 0 else f"{count} bytes"
 
 
 def _describe(exc: BaseException) -> str:
     text = str(exc) or exc.__class__.__doc__ or ""
-    return f"{type(exc).__name__}: {text.strip().splitlines()[0] if text.strip() else ''}".rstrip(": ")
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    if len(line) > _ERROR_CHARS:  # h11 quotes the whole bad line it got: up to 16 KiB of noise
+        line = line[:_ERROR_CHARS] + f"... ({len(line)} characters)"
+    return f"{type(exc).__name__}: {line}".rstrip(": ")
 
 
 def _retry_after(value: str | None, *, attempt: int) -> float:

@@ -7,15 +7,19 @@ the exchange is made.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from conformance.contract.bounded_json import read_json
 
 REDACTED = "[REDACTED]"
 """What replaces a secret wherever one would be recorded."""
 
 DONE = "[DONE]"
 """The data of the event that ends a stream."""
+
+NOT_HTTP = "not an HTTP response"
+"""How an exchange's ``error`` starts when the bytes that came back were not HTTP/1.1."""
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,13 @@ class StreamFacts:
 
     @property
     def json_events(self) -> list[Any]:
-        """Events before ``[DONE]`` parsed as JSON; unparseable ones are skipped."""
+        """Events before ``[DONE]`` parsed as JSON; unparseable (or too deep) ones are skipped."""
         parsed: list[Any] = []
         for data in self.events:
             if data == DONE:
                 break
             try:
-                parsed.append(json.loads(data))
+                parsed.append(read_json(data))
             except ValueError:
                 continue
         return parsed
@@ -96,5 +100,5 @@ class Exchange:
         return self.body.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        """The body parsed as JSON; raises ValueError when it is not JSON."""
-        return json.loads(self.body)
+        """The body parsed as JSON; raises `JSONReadError` (a ValueError) when it is not JSON."""
+        return read_json(self.body)

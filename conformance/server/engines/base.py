@@ -137,6 +137,14 @@ class EngineError(Exception):
     """An engine refused a schema-valid request; the HTTP layer maps it to an error envelope."""
 
 
+class PromptTooLarge(EngineError):
+    """The prompt does not fit the engine's context window and the engine cannot cut it: 413, code 3006."""
+
+
+class EngineUnavailable(EngineError):
+    """What produces the text failed (an upstream's error or lost connection): the server's fault, a 502."""
+
+
 class UnknownAdapter(EngineError):
     """``lora`` names an adapter that this engine has not loaded."""
 

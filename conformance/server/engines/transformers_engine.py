@@ -13,20 +13,19 @@ Decisions (documented in docs/reference-server.md):
   oldest are dropped (the first token, usually BOS, is kept) so that the
   prompt plus ``min(max_tokens, window / 2)`` fits. Generation stops at the
   window's end in any case.
-- Without ``seed`` a fresh random seed is drawn per request; with one, a
+- Without ``seed`` a fresh random seed (in the schema's range) is drawn per request; with one, a
   random source seeded with all of its bits drives every draw, so the same
   request gives the same text streamed or not, alone or among concurrent ones.
 """
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from conformance.server.engines import llama2_template
+from conformance.server.engines import request_mapping
 from conformance.server.engines.base import (
     Cancellation,
     Event,
@@ -36,7 +35,6 @@ from conformance.server.engines.base import (
     UnknownAdapter,
     Usage,
 )
-from conformance.server.engines.tool_calls import parse_tool_calls, tools_instruction
 
 _REPLACEMENT = "\ufffd"
 
@@ -113,13 +111,7 @@ class TransformersEngine:
 
     def prompt_text(self, request: GenerationRequest) -> str:
         """The exact text the model reads: the chat template applied unless ``raw``."""
-        extra = tools_instruction(request.tools) if request.tools else ""
-        if request.messages is not None:
-            return llama2_template.render(request.messages, extra_system=extra)
-        assert request.prompt is not None
-        if request.raw:
-            return request.prompt
-        return llama2_template.render_prompt(request.prompt, extra_system=extra)
+        return request_mapping.prompt_text(request)
 
     def prompt_ids(self, request: GenerationRequest) -> tuple[list[int], int]:
         """Token ids of the prompt after truncation, and how many were dropped."""
@@ -128,12 +120,7 @@ class TransformersEngine:
             ids: list[int] = list(self._tokenizer.encode(text, add_special_tokens=False))
         if not ids:
             ids = [self._tokenizer.bos_token_id if self._tokenizer.bos_token_id is not None else 0]
-        reserve = min(max(request.max_tokens, 0), self.context_window // 2)
-        budget = max(self.context_window - reserve, 2)
-        if len(ids) <= budget:
-            return ids, 0
-        dropped = len(ids) - budget
-        return [ids[0], *ids[len(ids) - budget + 1 :]], dropped
+        return request_mapping.truncated_prompt(ids, request.max_tokens, self.context_window)
 
     # -- generation -----------------------------------------------------------
 
@@ -147,17 +134,18 @@ class TransformersEngine:
 
         torch = self._torch
         prompt, dropped = self.prompt_ids(request)
-        limit = min(request.max_tokens, self.context_window - len(prompt))
+        limit = request_mapping.completion_limit(request.max_tokens, len(prompt), self.context_window)
+        # Exact values: our own sampler honours the schema's whole ranges.
+        sampling = request_mapping.sampling_for(request)
         params = SamplingParams(
-            temperature=request.temperature,
-            top_k=request.top_k,
-            top_p=request.top_p,
-            repetition_penalty=1.0 if request.repetition_penalty is None else request.repetition_penalty,
-            frequency_penalty=request.frequency_penalty or 0.0,
-            presence_penalty=request.presence_penalty or 0.0,
+            temperature=sampling.temperature,
+            top_k=sampling.top_k,
+            top_p=sampling.top_p,
+            repetition_penalty=sampling.repetition_penalty,
+            frequency_penalty=sampling.frequency_penalty,
+            presence_penalty=sampling.presence_penalty,
         )
-        seed = request.seed if request.seed is not None else secrets.randbits(63)
-        rng = rng_for(seed)
+        rng = rng_for(sampling.seed)
         context = torch.tensor(prompt, dtype=torch.long)
         generated: list[int] = []
         decoder = _IncrementalDecoder(self._tokenizer)
@@ -188,7 +176,7 @@ class TransformersEngine:
         tail = decoder.flush()
         if tail:
             yield Piece(tail)
-        calls = parse_tool_calls(decoder.text, request.tools) if request.tools else ()
+        calls = request_mapping.tool_calls_in(decoder.text, request)
         yield Finished(
             usage=Usage(prompt_tokens=len(prompt), completion_tokens=len(generated)),
             stop_reason=stop_reason,

@@ -1,0 +1,118 @@
+"""Errors beyond the body: an unknown model, and the error envelope on every error status a server sends.
+
+Single cases only ever reach the run's own path with the run's token, so they
+see 400s and little else. These scenarios go where the other statuses live:
+no token (401/403), an account that does not exist (404), a model that does
+not exist (400 with 5007), an adapter (405 where LoRA is unsupported), a body
+over any server's limit (413), and judge every error answer's envelope.
+"""
+
+from __future__ import annotations
+
+from conformance.checks._registry import CheckFailure, CheckSkipped, check
+from conformance.checks.reading import error_codes
+from conformance.checks.subjects import PlanContext, Route, Scenario, ScenarioOutcome, ScenarioRequest
+from conformance.contract import MAX_CONTENT_CHARS, ErrorCode, error_envelope_validator
+
+UNKNOWN_MODEL = "@cf/conformance/no-such-model"
+"""A model name no Workers AI implementation serves."""
+
+UNKNOWN_ACCOUNT = "conformance-no-such-account"
+
+OVERSIZED_PROMPT_CHARS = 9 * 1024 * 1024
+"""A prompt over 9 MiB: beyond the schema's maxLength and above any body limit a server sets."""
+
+_HELLO = {"prompt": "Hello", "max_tokens": 1}
+
+
+def _plan_unknown_model(context: PlanContext) -> list[Scenario]:
+    request = ScenarioRequest(_HELLO, route=Route(model=UNKNOWN_MODEL))
+    return [Scenario("scenario/unknown-model", f"a valid body sent to the model {UNKNOWN_MODEL}", (request,))]
+
+
+@check(
+    id="unknown_model_rejected",
+    severity="must",
+    description="A request for a model the server does not serve gets 400 with code 5007.",
+    clause="Errors (5007 no such model or task is a 400)",
+    plan=_plan_unknown_model,
+)
+def unknown_model_rejected(outcome: ScenarioOutcome) -> None:
+    exchange = outcome.exchanges[0]
+    if exchange.status is None:
+        raise CheckSkipped(f"the request of {outcome.scenario.id} got no answer ({exchange.error})")
+    codes = error_codes(exchange)
+    # A 400 whose codes cannot be read is the envelope checks' to report, not this one's.
+    if exchange.status != 400 or (codes and ErrorCode.NO_SUCH_MODEL not in codes):
+        got = (
+            f"{exchange.status} with code(s) {codes}" if codes else f"{exchange.status} without an error code"
+        )
+        raise CheckFailure(
+            received=got,
+            expected=f"400 with code {ErrorCode.NO_SUCH_MODEL.value} (no such model or task)",
+            where=f"{outcome.scenario.id}: POST {exchange.url}",
+        )
+
+
+def _provocations(has_token: bool) -> tuple[ScenarioRequest, ...]:
+    """Requests that draw the error statuses a server has: 401/403, 404, 400, 405 (or a 2xx), 413 (or 400)."""
+    # Built when planned, not at import: the oversized prompt is 9 MiB.
+    oversized = {"prompt": "a" * OVERSIZED_PROMPT_CHARS, "max_tokens": 1}
+    requests = (
+        ScenarioRequest(_HELLO, auth="none"),
+        ScenarioRequest(_HELLO, route=Route(account=UNKNOWN_ACCOUNT)),
+        ScenarioRequest(_HELLO, route=Route(model=UNKNOWN_MODEL)),
+        ScenarioRequest({"prompt": ""}),
+        ScenarioRequest({**_HELLO, "lora": "conformance-no-such-adapter"}),
+        ScenarioRequest(oversized),
+    )
+    return tuple(r for r in requests if has_token or r.auth != "none")
+
+
+def _described(request: ScenarioRequest) -> str:
+    """What a provocation is, read off the request itself, so a replayed one reads the same."""
+    body = request.body if isinstance(request.body, dict) else {}
+    if request.auth == "none":
+        return "without a token"
+    if request.route is not None and request.route.account is not None:
+        return "to an account that does not exist"
+    if request.route is not None and request.route.model is not None:
+        return "to a model that does not exist"
+    if "lora" in body:
+        return "naming a LoRA adapter"
+    if len(str(body.get("prompt", ""))) > MAX_CONTENT_CHARS:
+        return "of more than 9 MiB"
+    return "with a schema-invalid body"
+
+
+def _plan_envelopes(context: PlanContext) -> list[Scenario]:
+    requests = _provocations(context.has_token)
+    label = "requests that draw each error status: " + ", ".join(map(_described, requests))
+    return [Scenario("scenario/error-statuses", label, requests)]
+
+
+@check(
+    id="error_envelope_on_every_status",
+    severity="must",
+    description="Every error status the server sends (401, 403, 404, 405, 413, 429 as well as 400) carries "
+    "the error envelope, with code an integer and message a string.",
+    clause="Errors",
+    plan=_plan_envelopes,
+)
+def error_envelope_on_every_status(outcome: ScenarioOutcome) -> None:
+    validator = error_envelope_validator()
+    for request, exchange in zip(outcome.scenario.requests, outcome.exchanges, strict=False):
+        if exchange.status is None or exchange.status // 100 != 4:
+            continue
+        try:
+            body = exchange.json()
+        except ValueError:
+            body = exchange.text
+        violation = validator.explain(body)
+        if violation is not None:
+            raise CheckFailure(
+                received=f"{exchange.status} for a request {_described(request)}: {violation.message}",
+                expected=f"the error envelope on a {exchange.status}: success false and a non-empty "
+                "errors array of {code: integer, message: string}",
+                where=f"{outcome.scenario.id}: {violation.where}",
+            )

@@ -1,0 +1,68 @@
+"""The suite as pytest items: one per case and per scenario of the run's plan, in the plan's order.
+
+``pytest --pyargs conformance.suite`` collects `SuiteFile`; its items are
+named ``case[<case id>]`` (``case[boundary/prompt-131072-astral]``), so
+``-k``, ``--lf`` and ``--deselect`` work on what the run sends. The plan
+depends only on the profile, the seed and the checks, so every xdist worker
+collects the same items in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from conformance.checks import Scenario
+from conformance.generation import Case
+from conformance.pytest_plugin.verdicts import BaselinedFailure, ConformanceFailure, baseline_reason
+
+if TYPE_CHECKING:
+    from conformance.pytest_plugin.session import ConformancePlugin
+
+Subject = Case | Scenario
+
+
+class SuiteFile(pytest.File):
+    """``conformance/suite.py``: collects the plan instead of test functions."""
+
+    def collect(self) -> Iterator[SuiteItem]:
+        plugin = session_plugin(self.config)
+        for subject in plugin.plan().items:
+            yield SuiteItem.from_parent(self, name=f"case[{subject.id}]", subject=subject)
+
+
+class SuiteItem(pytest.Item):
+    """One case or scenario; running it waits for its verdict (the requests go out concurrently)."""
+
+    def __init__(self, *, subject: Subject, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.subject = subject
+        plugin = session_plugin(self.config)
+        self.add_marker("conformance")
+        self.add_marker(str(subject.kind))
+        self.add_marker("stream" if subject.stream else "nonstream")
+        for severity in plugin.severities_of(subject):
+            self.add_marker(severity)
+        reason = baseline_reason(subject.id, plugin.baseline)
+        if reason is not None:
+            self.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=BaselinedFailure))
+
+    def runtest(self) -> None:
+        session_plugin(self.config).judge(self)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, ConformanceFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, self.name
+
+
+def session_plugin(config: pytest.Config) -> ConformancePlugin:
+    from _conformance_pytestplugin import plugin
+
+    found: ConformancePlugin = plugin(config)
+    return found

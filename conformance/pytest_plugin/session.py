@@ -1,0 +1,300 @@
+"""The plugin's state for one pytest process: the target, the plan, the requests in flight, the reports.
+
+Items do not send one request at a time. On the first item the plugin sends
+the probe, then every selected item at once (``--conformance-concurrency`` in
+flight, as ``conformance run`` does); each item waits for its own verdict.
+Under pytest-xdist a worker sends the items queued for it, and hands what it
+received to the controller, which judges everything as one run and writes
+one set of reports. Without xdist the same judging writes the same files as
+``conformance run`` for the same seed and profile.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from concurrent.futures import Future
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.checks import RunFacts, Scenario
+from conformance.pytest_plugin.items import Subject, SuiteItem
+from conformance.pytest_plugin.settings import PLANNING_URL, Settings, resolve
+from conformance.pytest_plugin.target import (
+    EmbeddedServer,
+    Target,
+    close_client,
+    open_client,
+    start_embedded_server,
+)
+from conformance.pytest_plugin.verdicts import ConformanceFailure, raise_for
+from conformance.report import load_results, write_html_report
+from conformance.runner import (
+    PROBE_BODY,
+    CaseResult,
+    LiveSender,
+    Plan,
+    RunConfig,
+    RunFinished,
+    RunResult,
+    load_baseline_reasons,
+    plan_run,
+    replay_items,
+    send_and_judge,
+    write_artifacts,
+)
+from conformance.runner.recording import exchange_from_json, exchange_to_json
+from conformance.transport import Exchange
+
+SHARED_KEY = "conformance"  # in xdist's workerinput (controller to workers) and workeroutput (back)
+
+
+class _Sending:
+    """The requests of this process: the probe's answer and a future verdict per submitted item."""
+
+    def __init__(self, config: RunConfig, target: Target) -> None:
+        self.config = config
+        self.checks = config.selected_checks()
+        self.facts = RunFacts(has_token=config.token is not None)
+        self.thread, self.client = open_client(target, config.transport_settings())
+        self.probe: Exchange = self.thread.call(self.client.send(PROBE_BODY))
+        # What the runner makes of the probe's answer: None, or why the target cannot be tested.
+        self.untestable = _run_of(config, Plan((), {}), {}, self.probe).reason
+        self.verdicts: dict[str, Future[CaseResult]] = {}
+
+    def submit(self, subjects: list[Subject]) -> None:
+        sender = LiveSender(self.client)
+        for subject in subjects:
+            if subject.id not in self.verdicts:
+                coroutine = send_and_judge(subject, self.checks, sender, self.facts)
+                self.verdicts[subject.id] = self.thread.submit(coroutine)
+
+    def close(self) -> None:
+        for future in self.verdicts.values():
+            future.cancel()  # what -x or a Ctrl-C left unsent
+        close_client(self.thread, self.client)
+
+
+class ConformancePlugin:
+    """Registered as ``conformance-session`` once the plugin is in use."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.settings: Settings = resolve(config)
+        workerinput = getattr(config, "workerinput", None)
+        self.shared: dict[str, Any] | None = workerinput.get(SHARED_KEY) if workerinput else None
+        seed = self.settings.seed
+        self.seed: int = (
+            self.shared["seed"] if self.shared else seed if seed is not None else secrets.randbelow(2**31)
+        )
+        self.baseline = load_baseline_reasons(self.settings.baseline) if self.settings.baseline else {}
+        self._stack = ExitStack()
+        self._server: EmbeddedServer | None = None
+        self._plan: Plan | None = None
+        self._sending: _Sending | None = None
+        self._next: pytest.Item | None = None
+        self._ran: dict[str, CaseResult] = {}
+        self._started_at, self._started = "", 0.0
+        self._worker_outputs: list[dict[str, Any]] = []
+        self.result: RunResult | None = None
+        self.written: list[Path] = []
+
+    # The target and the plan
+
+    def embedded_server(self) -> EmbeddedServer:
+        if self._server is None:
+            if self.shared and self.shared.get("token"):
+                self._server = EmbeddedServer(self.shared["base_url"], self.shared["token"])
+            else:
+                self._server, context = start_embedded_server()
+                self._stack.push(context.__exit__)
+        return self._server
+
+    def target(self) -> Target:
+        s = self.settings
+        if s.embedded:
+            server = self.embedded_server()
+            return Target(server.base_url, s.account_id, s.model, server.token, embedded=True)
+        if s.base_url is None:
+            raise s.no_target()
+        return Target(s.base_url, s.account_id, s.model, s.token)
+
+    def plan(self) -> Plan:
+        """The session's plan, made without starting anything: collection needs no server."""
+        if self._plan is None:
+            s = self.settings
+            if not s.embedded and s.base_url is None:
+                raise s.no_target()
+            token = "planning" if s.embedded else s.token  # a plan only asks whether there is a token
+            self._plan = plan_run(
+                s.run_config(base_url=s.base_url or PLANNING_URL, token=token, seed=self.seed)
+            )
+        return self._plan
+
+    def severities_of(self, subject: Subject) -> list[str]:
+        checks = self.settings.run_config(base_url=PLANNING_URL, token=None, seed=self.seed).selected_checks()
+        if isinstance(subject, Scenario):
+            return sorted({c.severity for c in checks if c.id == subject.check})
+        return sorted({c.severity for c in checks if not c.is_scenario})
+
+    def _run_config(self) -> RunConfig:
+        target = self.target()
+        return self.settings.run_config(base_url=target.base_url, token=target.token, seed=self.seed)
+
+    # Sending and judging
+
+    def judge(self, item: SuiteItem) -> None:
+        sending = self._start()
+        if sending.untestable is not None:
+            raise ConformanceFailure(f"the target could not be tested: {sending.untestable}")
+        sending.submit([item.subject, *self._queued_after(item)])
+        result = sending.verdicts[item.subject.id].result()
+        self._ran[item.subject.id] = result
+        raise_for(result, strict=self.settings.strict, baseline=self.baseline)
+
+    def _start(self) -> _Sending:
+        if self._sending is None:
+            self._started_at, self._started = _now(), time.perf_counter()
+            self._sending = _Sending(self._run_config(), self.target())
+        return self._sending
+
+    def _queued_after(self, item: SuiteItem) -> list[Subject]:
+        """The suite items this process will run, as far as it can know them now."""
+        items = item.session.items
+        interactor = _xdist_worker(self.config)
+        if interactor is None:
+            return [i.subject for i in items if isinstance(i, SuiteItem)]
+        # An xdist worker learns its items a few at a time; send those queued for it now.
+        queued: list[Subject] = []
+        if isinstance(self._next, SuiteItem):
+            queued.append(self._next.subject)
+        try:
+            with interactor.torun.lock() as pending:
+                indices = [i for i in pending if isinstance(i, int)]
+        except AttributeError:  # another xdist version: fall back to the next item alone
+            indices = []
+        for index in indices:
+            queued_item = items[index]
+            if isinstance(queued_item, SuiteItem):
+                queued.append(queued_item.subject)
+        return queued
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        self._next = nextitem
+
+    # Reports
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        s = self.settings
+        where = "the embedded reference server" if s.embedded else s.base_url or "no target"
+        return [
+            f"conformance: {s.profile} profile against {where}, seed {self.seed} "
+            f"(rerun with --conformance-seed {self.seed})"
+        ]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist's controller, per worker: the seed (and the embedded server) every worker shares."""
+        shared: dict[str, Any] = {"seed": self.seed}
+        if self.settings.embedded:
+            server = self.embedded_server()
+            shared.update(base_url=server.base_url, token=server.token)
+        node.workerinput[SHARED_KEY] = shared
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        output = getattr(node, "workeroutput", {}).get(SHARED_KEY)
+        if output:
+            self._worker_outputs.append(json.loads(output))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        sending, self._sending = self._sending, None
+        if sending is not None:
+            sending.close()
+        exchanges = {item_id: list(r.exchanges) for item_id, r in self._ran.items()}
+        if hasattr(self.config, "workeroutput"):
+            if sending is not None:
+                self.config.workeroutput[SHARED_KEY] = json.dumps(
+                    {
+                        "started_at": self._started_at,
+                        "duration_s": time.perf_counter() - self._started,
+                        "probe": exchange_to_json(sending.probe),
+                        "items": {k: [exchange_to_json(e) for e in v] for k, v in exchanges.items()},
+                    }
+                )
+            return
+        if self._worker_outputs:
+            self._merge_workers()
+        elif sending is not None:
+            result = _run_of(sending.config, self.plan(), exchanges, sending.probe)
+            self._finish(result, self._started_at, time.perf_counter() - self._started)
+
+    def _merge_workers(self) -> None:
+        outputs = sorted(self._worker_outputs, key=lambda o: str(o["started_at"]))
+        exchanges = {
+            item_id: [exchange_from_json(e) for e in item_exchanges]
+            for output in outputs
+            for item_id, item_exchanges in output["items"].items()
+        }
+        probe = exchange_from_json(outputs[0]["probe"])
+        result = _run_of(self._run_config(), self.plan(), exchanges, probe)
+        self._finish(result, outputs[0]["started_at"], max(float(o["duration_s"]) for o in outputs))
+
+    def _finish(self, result: RunResult, started_at: str, duration_s: float) -> None:
+        self.result = replace(
+            result, started_at=started_at, finished_at=_now(), duration_s=round(duration_s, 3)
+        )
+        folder = self.settings.report_dir
+        if folder is not None:
+            self.written = write_artifacts(self.result, folder)
+            # From the written, redacted results.json, as the CLI renders it.
+            self.written.append(
+                write_html_report(load_results(folder / "results.json"), folder / "report.html")
+            )
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.result is None:
+            return
+        counts = self.result.counts
+        line = (
+            f"conformance: verdict {self.result.verdict}, {counts['cases']} cases and scenarios, "
+            f"{counts['requests']} requests, {counts['new_failures']} new failures"
+        )
+        if self.result.reason:
+            line += f"; {self.result.reason}"
+        terminalreporter.write_line(line)
+        if self.written:
+            terminalreporter.write_line(f"conformance: reports in {self.written[0].parent}")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self._stack.close()
+
+
+def _run_of(
+    config: RunConfig, plan: Plan, exchanges: dict[str, list[Exchange]], probe: Exchange
+) -> RunResult:
+    """What the runner makes of these exchanges, judged as one run of ``plan``."""
+    for event in replay_items(config, plan, exchanges, probe=probe):
+        if isinstance(event, RunFinished):
+            return event.result
+    raise AssertionError("the runner ended without a result")
+
+
+def _xdist_worker(config: pytest.Config) -> Any:
+    if not hasattr(config, "workerinput"):
+        return None
+    for plugin in config.pluginmanager.get_plugins():
+        if type(plugin).__name__ == "WorkerInteractor":
+            return plugin
+    return None
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

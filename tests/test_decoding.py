@@ -1,0 +1,64 @@
+"""`BodyDecoder`: Content-Encoding undone incrementally, capped on the decoded bytes."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+import pytest
+
+from conformance.transport.decoding import BodyDecoder, DecodingError
+
+
+def _feed_all(decoder: BodyDecoder, data: bytes, step: int) -> bytes:
+    out = b"".join(decoder.feed(data[i : i + step]) for i in range(0, len(data), step))
+    return out + decoder.flush()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "x-gzip", "deflate", "raw-deflate", None, "identity"])
+@pytest.mark.parametrize("step", [1, 7, 4096])
+def test_each_encoding_decodes_whatever_the_chunking(encoding: str | None, step: int) -> None:
+    body = ('{"response": "é€😀"}' * 200).encode("utf-8")
+    if encoding in ("gzip", "x-gzip"):
+        data = gzip.compress(body)
+    elif encoding == "deflate":
+        data = zlib.compress(body)
+    elif encoding == "raw-deflate":
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)  # what some servers send as "deflate"
+        data, encoding = packer.compress(body) + packer.flush(), "deflate"
+    else:
+        data = body
+    decoder = BodyDecoder(encoding, limit=1 << 20)
+    assert _feed_all(decoder, data, step) == body and not decoder.over_limit
+
+
+def test_a_gzip_bomb_stops_one_byte_past_the_limit_and_reads_no_further() -> None:
+    bomb = gzip.compress(bytes(64 << 20))  # 64 MiB of zeros in about 64 KiB
+    decoder = BodyDecoder("gzip", limit=8 << 20)
+    out = decoder.feed(bomb)
+    assert len(out) == (8 << 20) + 1 and decoder.over_limit
+    assert decoder.feed(bomb) == b"" and decoder.flush() == b""
+
+
+def test_concatenated_gzip_members_all_decode() -> None:
+    decoder = BodyDecoder("gzip", limit=100)
+    assert _feed_all(decoder, gzip.compress(b"abc") + gzip.compress(b"def"), 5) == b"abcdef"
+
+
+def test_an_identity_body_is_cut_at_the_limit() -> None:
+    decoder = BodyDecoder(None, limit=10)
+    assert decoder.feed(b"x" * 8) + decoder.feed(b"y" * 8) + decoder.feed(b"z") == b"x" * 8 + b"yyy"
+    assert decoder.over_limit
+
+
+def test_corrupt_truncated_and_unknown_encodings_are_errors_that_say_so() -> None:
+    with pytest.raises(DecodingError, match="the gzip body does not decode"):
+        BodyDecoder("gzip", limit=100).feed(b"\x1f\x8b" + b"garbage" * 10)
+    truncated = BodyDecoder("gzip", limit=100)
+    truncated.feed(gzip.compress(b"hello world" * 10)[:20])
+    with pytest.raises(DecodingError, match="ends before its compressed stream does"):
+        truncated.flush()
+    with pytest.raises(
+        DecodingError, match=r"content-encoding 'br' is not one the client accepts \(gzip, deflate\)"
+    ):
+        BodyDecoder("br", limit=100)

@@ -1,0 +1,62 @@
+"""docs/runner.md's "Faults proven caught" table, kept true: every row is run against its broken server.
+
+Each row names a fault switch of the fake server, the check that must catch
+it and the profile that suffices; the run selects only that check, so a row
+fails when the check stops catching the fault, whatever the other checks do.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fake_server import FAULTS, fake_server
+from samples import TOKEN
+
+from conformance.checks import registry
+from conformance.runner import RunConfig, RunFinished, RunResult, run
+
+DOC = Path(__file__).parent.parent / "docs" / "runner.md"
+ROW = re.compile(r"^\| `(?P<fault>\w+)` \| (?P<words>[^|]+) \| `(?P<check>\w+)` \| (?P<profile>\w+) \|$")
+
+INFRASTRUCTURE = {"rate_limit_once", "refuse_all_auth", "endless_stream", "echo_auth", "stall_streams"}
+"""Fault switches that test the runner's own limits (retries, exit 3, caps, redaction), not a check."""
+
+
+def table_rows() -> list[tuple[str, str, str]]:
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("## Faults proven caught", 1)[1].split("\n## ", 1)[0]
+    rows = [ROW.match(line) for line in section.splitlines()]
+    return [(m["fault"], m["check"], m["profile"]) for m in rows if m is not None]
+
+
+ROWS = table_rows()
+
+
+def run_smallest(faults: set[str], profile: str, checks: tuple[str, ...] = ()) -> RunResult:
+    with fake_server(faults, token=TOKEN) as url:
+        config = RunConfig(base_url=url, account_id="X", token=TOKEN, seed=11, profile=profile, checks=checks)
+        final = list(run(config))[-1]
+    assert isinstance(final, RunFinished)
+    return final.result
+
+
+def test_the_table_covers_every_check_and_every_verdict_fault() -> None:
+    assert {check for _, check, _ in ROWS} == {c.id for c in registry.all()}
+    assert {fault for fault, _, _ in ROWS} == FAULTS - INFRASTRUCTURE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("fault", "check_id", "profile"), ROWS, ids=[f"{row[0]}-{row[1]}" for row in ROWS])
+def test_each_fault_is_caught_by_its_check_with_its_profile(fault: str, check_id: str, profile: str) -> None:
+    result = run_smallest({fault}, profile, (check_id,))
+    status = next(c.status for c in result.checks if c.check.id == check_id)
+    assert status == "failed", [f.message for f in result.failures]
+
+
+@pytest.mark.slow
+def test_the_conformant_fake_server_fails_no_check_in_the_smallest_profile() -> None:
+    result = run_smallest(set(), "smoke")
+    assert result.exit_code == 0, [f.message for f in result.failures]
+    assert all(c.status == "passed" for c in result.checks)
