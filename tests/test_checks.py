@@ -88,6 +88,16 @@ BROKEN = [
     ),
     ("unknown_model_rejected", "accept_unknown_model", "Expected: 400 with code 5007"),
     ("error_envelope_on_every_status", "bare_413", "Received: 413 for a request of more than 9 MiB"),
+    (
+        "error_envelope_on_every_status",
+        "capacity_429_bad_envelope",
+        "Received: 429 (after 2 retries) for a request of more than 9 MiB: '/errors/0/code' is a string",
+    ),
+    (
+        "error_envelope_on_every_status",
+        "forbidden_403_plain_text",
+        "Received: 403 for a request with a wrong token: a text/plain body that is not JSON, 'Forbidden'",
+    ),
 ]
 
 
