@@ -13,7 +13,7 @@ included.
 from __future__ import annotations
 
 from conformance.checks._registry import CheckFailure, CheckSkipped, check
-from conformance.checks.reading import error_codes, snippet
+from conformance.checks.reading import error_codes, rate_limited, snippet
 from conformance.checks.subjects import PlanContext, Route, Scenario, ScenarioOutcome, ScenarioRequest
 from conformance.contract import MAX_CONTENT_CHARS, ErrorCode, error_envelope_validator
 
@@ -44,6 +44,10 @@ def unknown_model_rejected(outcome: ScenarioOutcome) -> None:
     exchange = outcome.exchanges[0]
     if exchange.status is None:
         raise CheckSkipped(f"the request of {outcome.scenario.id} got no answer ({exchange.error})")
+    if rate_limited(exchange):
+        raise CheckSkipped(
+            f"the request of {outcome.scenario.id} was still 429 after {exchange.retries} retries"
+        )
     codes = error_codes(exchange)
     # A 400 whose codes cannot be read is the envelope checks' to report, not this one's.
     if exchange.status != 400 or (codes and ErrorCode.NO_SUCH_MODEL not in codes):
