@@ -66,6 +66,9 @@ FAULTS = frozenset(
         "stream_ignores_seed",  # streamed text ignores the seed (random each time)
         "stream_functions_error",  # 500 for a streamed body with functions
         "other_methods_500",  # 500 for any method but POST (schemathesis probes them)
+        "capacity_429",  # 429/3040 with Retry-After: 0, every time, to bodies over 64 KiB (conformant)
+        "capacity_429_bad_envelope",  # the same 429s, with the error code as a string ("3040")
+        "forbidden_403_plain_text",  # 403 as text/plain with no envelope for a wrong token
     }
 )
 
@@ -172,7 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, code: int, message: str, **headers: str) -> None:
         faults = self.state.faults
-        errors: Any = [{"code": str(code) if "error_code_string" in faults else code, "message": message}]
+        as_string = "error_code_string" in faults or (status == 429 and "capacity_429_bad_envelope" in faults)
+        errors: Any = [{"code": str(code) if as_string else code, "message": message}]
         if "bad_error_envelope" in faults:
             errors = {"code": code, "message": message}
         ctype = "text/plain" if "wrong_content_type" in faults else "application/json"
@@ -195,7 +199,12 @@ class _Handler(BaseHTTPRequestHandler):
         if "refuse_all_auth" in faults:
             return self._error(401, 10000, "Authentication error")
         if state.token is not None and "no_auth" not in faults and auth != f"Bearer {state.token}":
+            if auth is not None and "forbidden_403_plain_text" in faults:
+                return self._send_bytes(403, b"Forbidden", "text/plain")
             return self._error(401, 10000, "Authentication error")
+        if len(raw) > LARGE_BODY_BYTES and faults & {"capacity_429", "capacity_429_bad_envelope"}:
+            # A capacity gate that charges by size: a large body never fits, however often it is retried.
+            return self._error(429, 3040, "Capacity temporarily exceeded", Retry_After="0")
         if len(raw) > MAX_BODY_BYTES:
             if "bare_413" in faults:
                 return self._send_bytes(413, b"Payload Too Large", "text/plain")

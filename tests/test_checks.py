@@ -6,6 +6,8 @@ property, and the check for it must fail with a message that says so.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fake_server import fake_server
 from samples import TOKEN, small_cases
@@ -13,12 +15,17 @@ from samples import TOKEN, small_cases
 from conformance.checks import (
     CheckFailure,
     CheckRegistry,
+    CheckSkipped,
     Observation,
+    Scenario,
+    ScenarioOutcome,
+    ScenarioRequest,
     check,
     registry,
 )
 from conformance.errors import UsageError
 from conformance.runner import RunConfig, RunFinished, RunResult, run
+from conformance.transport import Exchange
 
 
 def run_against(
@@ -88,6 +95,16 @@ BROKEN = [
     ),
     ("unknown_model_rejected", "accept_unknown_model", "Expected: 400 with code 5007"),
     ("error_envelope_on_every_status", "bare_413", "Received: 413 for a request of more than 9 MiB"),
+    (
+        "error_envelope_on_every_status",
+        "capacity_429_bad_envelope",
+        "Received: 429 (after 2 retries) for a request of more than 9 MiB: '/errors/0/code' is a string",
+    ),
+    (
+        "error_envelope_on_every_status",
+        "forbidden_403_plain_text",
+        "Received: 403 for a request with a wrong token: a text/plain body that is not JSON, 'Forbidden'",
+    ),
 ]
 
 
@@ -198,3 +215,71 @@ def test_a_bad_input_refusal_of_a_large_valid_body_says_the_claim_is_false() -> 
         status_code_conformance(Observation(case, exchange))
     assert "400 with code 5006 (bad input), a claim that the body breaks the schema" in str(info.value)
     assert "413 with code 3006, request too large" in str(info.value)
+
+
+def _answer(status: int, body: bytes, *, retries: int = 0, ctype: str = "application/json") -> Exchange:
+    return Exchange(
+        "POST",
+        "http://x/run",
+        {},
+        {},
+        status=status,
+        headers={"content-type": ctype},
+        body=body,
+        retries=retries,
+    )
+
+
+def _envelope(code: int | str) -> bytes:
+    return json.dumps({"success": False, "errors": [{"code": code, "message": "m"}], "result": {}}).encode()
+
+
+def _outcome(requests: tuple[ScenarioRequest, ...], exchanges: tuple[Exchange, ...]) -> ScenarioOutcome:
+    return ScenarioOutcome(Scenario("scenario/s", "s", requests), exchanges)
+
+
+AUTH_REQUESTS = (ScenarioRequest({}, auth="none"), ScenarioRequest({}, auth="wrong"))
+
+
+def test_the_envelope_of_a_403_and_of_a_429_kept_after_the_retries_is_judged() -> None:
+    from conformance.checks.error_statuses import error_envelope_on_every_status
+
+    requests = (*AUTH_REQUESTS, ScenarioRequest({}))
+    conformant = (
+        _answer(401, _envelope(10000)),
+        _answer(403, _envelope(10000)),
+        _answer(429, _envelope(3040), retries=2),
+    )
+    error_envelope_on_every_status(_outcome(requests, conformant))
+    with pytest.raises(CheckFailure) as info:
+        error_envelope_on_every_status(
+            _outcome(requests, (conformant[0], _answer(403, b"Forbidden", ctype="text/plain")))
+        )
+    assert str(info.value).startswith(
+        "Received: 403 for a request with a wrong token: a text/plain body that is not JSON"
+    )
+    assert "\nWhere: scenario/s: POST http://x/run" in str(info.value)
+    with pytest.raises(CheckFailure) as info:
+        error_envelope_on_every_status(
+            _outcome(requests, (*conformant[:2], _answer(429, _envelope("3040"), retries=2)))
+        )
+    assert str(info.value).startswith(
+        "Received: 429 (after 2 retries) for a request with a schema-invalid body"
+    )
+    assert "\nWhere: scenario/s: /errors/0/code of the answer to POST http://x/run" in str(info.value)
+
+
+def test_a_429_kept_after_the_retries_skips_the_status_checks_of_scenarios() -> None:
+    from conformance.checks.error_statuses import unknown_model_rejected
+    from conformance.checks.scenarios import auth_enforced
+
+    limited = _answer(429, _envelope(3040), retries=2)
+    with pytest.raises(CheckSkipped, match="still 429 after 2 retries"):
+        auth_enforced(_outcome(AUTH_REQUESTS, (limited, limited)))
+    with pytest.raises(CheckSkipped, match="still 429 after 2 retries"):
+        unknown_model_rejected(_outcome(AUTH_REQUESTS[:1], (limited,)))
+    # Not rate limited: judged as before.
+    with pytest.raises(CheckFailure, match="Received: 200 for a request without a token"):
+        auth_enforced(_outcome(AUTH_REQUESTS, (_answer(200, b"{}"), limited)))
+    with pytest.raises(CheckFailure, match="Expected: 400 with code 5007"):
+        unknown_model_rejected(_outcome(AUTH_REQUESTS[:1], (_answer(429, _envelope(3040)),)))

@@ -26,6 +26,9 @@ INFRASTRUCTURE = {"rate_limit_once", "refuse_all_auth", "endless_stream", "echo_
 FUZZ_ONLY = {"other_methods_500"}
 """Faults only `conformance fuzz` reaches (other HTTP methods): measured in docs/fuzz.md instead."""
 
+CONFORMANT = {"capacity_429"}
+"""Fault switches that are no fault: documented refusals that no check may fail."""
+
 
 def table_rows() -> list[tuple[str, str, str]]:
     text = DOC.read_text(encoding="utf-8")
@@ -47,7 +50,7 @@ def run_smallest(faults: set[str], profile: str, checks: tuple[str, ...] = ()) -
 
 def test_the_table_covers_every_check_and_every_verdict_fault() -> None:
     assert {check for _, check, _ in ROWS} == {c.id for c in registry.all()}
-    assert {fault for fault, _, _ in ROWS} == FAULTS - INFRASTRUCTURE - FUZZ_ONLY
+    assert {fault for fault, _, _ in ROWS} == FAULTS - INFRASTRUCTURE - FUZZ_ONLY - CONFORMANT
 
 
 @pytest.mark.slow
@@ -63,3 +66,19 @@ def test_the_conformant_fake_server_fails_no_check_in_the_smallest_profile() -> 
     result = run_smallest(set(), "smoke")
     assert result.exit_code == 0, [f.message for f in result.failures]
     assert all(c.status == "passed" for c in result.checks)
+
+
+@pytest.mark.slow
+def test_a_conformant_429_kept_after_the_retries_fails_no_must_check() -> None:
+    # 429 with code 3040 is how the contract says "out of capacity": a refusal, not a fault.
+    result = run_smallest({"capacity_429"}, "smoke")
+    failed = [c.check.id for c in result.checks if c.status == "failed" and c.check.severity == "must"]
+    assert failed == [], [f.message for f in result.failures]
+    limited = [r for r in result.cases if r.error is not None and r.error.startswith("rate limited")]
+    assert limited, "the switch must draw 429s that the client gives up on"
+    assert all(r.exchanges[-1].retries == 2 for r in limited)
+    assert status_of(result, "error_envelope_on_every_status") == "passed"
+
+
+def status_of(result: RunResult, check_id: str) -> str:
+    return next(c.status for c in result.checks if c.check.id == check_id)

@@ -2,15 +2,18 @@
 
 Single cases only ever reach the run's own path with the run's token, so they
 see 400s and little else. These scenarios go where the other statuses live:
-no token (401/403), an account that does not exist (404), a model that does
-not exist (400 with 5007), an adapter (405 where LoRA is unsupported), a body
-over any server's limit (413), and judge every error answer's envelope.
+no token and a wrong token (401/403: servers often answer the two
+differently), an account that does not exist (404), a model that does not
+exist (400 with 5007), an adapter (405 where LoRA is unsupported), a body over
+any server's limit (413, or a 429 from a server that sheds large bodies), and
+judge every error answer's envelope, a 429 the client gave up retrying
+included.
 """
 
 from __future__ import annotations
 
 from conformance.checks._registry import CheckFailure, CheckSkipped, check
-from conformance.checks.reading import error_codes
+from conformance.checks.reading import error_codes, rate_limited, snippet
 from conformance.checks.subjects import PlanContext, Route, Scenario, ScenarioOutcome, ScenarioRequest
 from conformance.contract import MAX_CONTENT_CHARS, ErrorCode, error_envelope_validator
 
@@ -41,6 +44,10 @@ def unknown_model_rejected(outcome: ScenarioOutcome) -> None:
     exchange = outcome.exchanges[0]
     if exchange.status is None:
         raise CheckSkipped(f"the request of {outcome.scenario.id} got no answer ({exchange.error})")
+    if rate_limited(exchange):
+        raise CheckSkipped(
+            f"the request of {outcome.scenario.id} was still 429 after {exchange.retries} retries"
+        )
     codes = error_codes(exchange)
     # A 400 whose codes cannot be read is the envelope checks' to report, not this one's.
     if exchange.status != 400 or (codes and ErrorCode.NO_SUCH_MODEL not in codes):
@@ -55,18 +62,20 @@ def unknown_model_rejected(outcome: ScenarioOutcome) -> None:
 
 
 def _provocations(has_token: bool) -> tuple[ScenarioRequest, ...]:
-    """Requests that draw the error statuses a server has: 401/403, 404, 400, 405 (or a 2xx), 413 (or 400)."""
+    """Requests that draw the error statuses a server has: 401/403 twice, 404, 400, 405 (or a 2xx), 413."""
     # Built when planned, not at import: the oversized prompt is 9 MiB.
     oversized = {"prompt": "a" * OVERSIZED_PROMPT_CHARS, "max_tokens": 1}
     requests = (
         ScenarioRequest(_HELLO, auth="none"),
+        ScenarioRequest(_HELLO, auth="wrong"),
         ScenarioRequest(_HELLO, route=Route(account=UNKNOWN_ACCOUNT)),
         ScenarioRequest(_HELLO, route=Route(model=UNKNOWN_MODEL)),
         ScenarioRequest({"prompt": ""}),
         ScenarioRequest({**_HELLO, "lora": "conformance-no-such-adapter"}),
         ScenarioRequest(oversized),
     )
-    return tuple(r for r in requests if has_token or r.auth != "none")
+    # Without a run token every request is unauthenticated: the auth provocations would add nothing.
+    return tuple(r for r in requests if has_token or r.auth == "token")
 
 
 def _described(request: ScenarioRequest) -> str:
@@ -74,6 +83,8 @@ def _described(request: ScenarioRequest) -> str:
     body = request.body if isinstance(request.body, dict) else {}
     if request.auth == "none":
         return "without a token"
+    if request.auth == "wrong":
+        return "with a wrong token"
     if request.route is not None and request.route.account is not None:
         return "to an account that does not exist"
     if request.route is not None and request.route.model is not None:
@@ -104,15 +115,26 @@ def error_envelope_on_every_status(outcome: ScenarioOutcome) -> None:
     for request, exchange in zip(outcome.scenario.requests, outcome.exchanges, strict=False):
         if exchange.status is None or exchange.status // 100 != 4:
             continue
+        expected = (
+            f"the error envelope on a {exchange.status}: success false and a non-empty "
+            "errors array of {code: integer, message: string}"
+        )
+        # A 429 is judged after the client's retries: the last answer is the one a caller is left with.
+        retried = f" (after {exchange.retries} retries)" if exchange.retries else ""
+        said = f"{exchange.status}{retried} for a request {_described(request)}"
         try:
             body = exchange.json()
         except ValueError:
-            body = exchange.text
+            raise CheckFailure(
+                received=f"{said}: a {exchange.content_type or 'untyped'} body that is not JSON, "
+                f"{snippet(exchange.text)}",
+                expected=expected,
+                where=f"{outcome.scenario.id}: POST {exchange.url}",
+            ) from None
         violation = validator.explain(body)
         if violation is not None:
             raise CheckFailure(
-                received=f"{exchange.status} for a request {_described(request)}: {violation.message}",
-                expected=f"the error envelope on a {exchange.status}: success false and a non-empty "
-                "errors array of {code: integer, message: string}",
-                where=f"{outcome.scenario.id}: {violation.where}",
+                received=f"{said}: {violation.message}",
+                expected=expected,
+                where=f"{outcome.scenario.id}: {violation.where} of the answer to POST {exchange.url}",
             )

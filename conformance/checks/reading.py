@@ -27,6 +27,15 @@ def snippet(text: str, limit: int = 120) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
+def rate_limited(exchange: Exchange) -> bool:
+    """Whether the target was still out of capacity (429) after the client's retries.
+
+    A documented refusal that says nothing about the property a status check
+    judges: the check is skipped, and only the envelope is judged.
+    """
+    return exchange.status == 429 and exchange.retries > 0
+
+
 def is_success(exchange: Exchange) -> bool:
     """Whether the target answered with a 2xx (a transport error has no status)."""
     return exchange.status is not None and 200 <= exchange.status < 300
