@@ -14,7 +14,7 @@ import pytest
 from fake_server import FAULTS, fake_server
 from samples import TOKEN
 
-from conformance.checks import registry
+from conformance.checks import Scenario, registry
 from conformance.runner import RunConfig, RunFinished, RunResult, run
 
 DOC = Path(__file__).parent.parent / "docs" / "runner.md"
@@ -78,6 +78,20 @@ def test_a_conformant_429_kept_after_the_retries_fails_no_must_check() -> None:
     assert limited, "the switch must draw 429s that the client gives up on"
     assert all(r.exchanges[-1].retries == 2 for r in limited)
     assert status_of(result, "error_envelope_on_every_status") == "passed"
+
+
+@pytest.mark.slow
+def test_a_broken_envelope_on_a_429_kept_after_the_retries_fails_the_case() -> None:
+    # The ordinary cases that drew the 429 cannot be judged on their own property,
+    # but their 429's envelope is: a string code fails each of them.
+    result = run_smallest({"capacity_429_bad_envelope"}, "smoke")
+    failed = [
+        r
+        for r in result.cases
+        if not isinstance(r.item, Scenario) and r.checks.get("error_envelope_conformance") == "failed"
+    ]
+    assert failed, [f.message for f in result.failures]
+    assert all(r.exchanges[-1].status == 429 and r.exchanges[-1].retries == 2 for r in failed)
 
 
 def status_of(result: RunResult, check_id: str) -> str:

@@ -263,8 +263,22 @@ def judge_case(case: Case, exchange: Exchange, checks: Sequence[Check], facts: R
     if exchange.error is not None and exchange.status is None:
         return CaseResult(case, "error", {}, (), (exchange,), error=exchange.error)
     if exchange.status == 429 and exchange.retries:
+        # Out of capacity is a documented refusal: it says nothing about the
+        # property the case exercises, so the case cannot be judged. The 429
+        # itself can: a broken envelope on it fails the case.
+        envelope = [c for c in checks if c.id in _JUDGED_WHEN_RATE_LIMITED]
+        judged = _judge_each(case, exchange, envelope, facts)
+        if judged.failures:
+            return judged
         error = f"rate limited: still 429 after {exchange.retries} retries"
         return CaseResult(case, "error", {}, (), (exchange,), error=error)
+    return _judge_each(case, exchange, checks, facts)
+
+
+_JUDGED_WHEN_RATE_LIMITED = frozenset({"error_envelope_conformance"})
+
+
+def _judge_each(case: Case, exchange: Exchange, checks: Sequence[Check], facts: RunFacts) -> CaseResult:
     observation = Observation(case, exchange, facts)
     statuses: dict[str, CheckStatus] = {}
     failures: list[Failure] = []
