@@ -133,6 +133,25 @@ def test_a_broken_server_fails_its_items_with_the_checks_received_expected_where
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
+def test_last_failed_reruns_exactly_the_failures_and_failed_first_orders_them_first(
+    pytester: pytest.Pytester, too_many_tokens: str
+) -> None:
+    with_cache = [arg for arg in suite(too_many_tokens) if arg not in ("-p", "no:cacheprovider")]
+    first = pytester.runpytest(*with_cache)
+    failed = sorted(json.loads((pytester.path / ".pytest_cache/v/cache/lastfailed").read_text()))
+    passed = first.parseoutcomes()["passed"]
+    assert len(failed) == first.parseoutcomes()["failed"] and passed > 0
+
+    rerun = pytester.runpytest(*with_cache, "--lf", "-v")
+    rerun.assert_outcomes(failed=len(failed), deselected=passed)
+    rerun.stdout.fnmatch_lines([f"run-last-failure: rerun previous {len(failed)} failures"])
+    assert sorted(line.split(" ", 1)[0] for line in rerun.outlines if " FAILED " in line) == failed
+
+    first_ones = pytester.runpytest(*with_cache, "--ff", "-v")
+    ran = [line.split(" ", 1)[0] for line in first_ones.outlines if " PASSED " in line or " FAILED " in line]
+    assert sorted(ran[: len(failed)]) == failed and len(ran) == len(failed) + passed
+
+
 def test_markers_select_by_kind_and_stream(pytester: pytest.Pytester, conformant: str) -> None:
     result = pytester.runpytest(
         *suite(conformant, "-m", "invalid and nonstream", "--conformance-report-dir=r")

@@ -30,7 +30,13 @@ class SuiteFile(pytest.File):
     def collect(self) -> Iterator[SuiteItem]:
         plugin = session_plugin(self.config)
         for subject in plugin.plan().items:
-            yield SuiteItem.from_parent(self, name=f"case[{subject.id}]", subject=subject)
+            name = f"case[{subject.id}]"
+            # The nodeid as text, so pytest parses it as it parses the keys of its
+            # cache: pytest 9 compares structured ids, and one built from the name
+            # ("case[...]" as a single segment) never equals the parsed key ("case"
+            # with params "..."), which made --lf and --ff find no known failure.
+            nodeid = f"{self.nodeid}::{name}"
+            yield SuiteItem.from_parent(self, name=name, nodeid=nodeid, subject=subject)
 
 
 class SuiteItem(pytest.Item):
