@@ -36,6 +36,9 @@ FAULTS = (
     "no_auth",
     "nondeterministic",
     "other_methods_500",
+    "counts_utf16",
+    "stream_no_blank_line",
+    "accept_unknown_model",
 )
 
 
