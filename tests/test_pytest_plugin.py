@@ -247,7 +247,7 @@ def test_hello(conformance_client, conformance_target):
     assert exchange.status == 200 and conformance_target.account_id == "X"
     assert_conforms(exchange)
 
-@settings(max_examples=25, deadline=None, database=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(body=valid_requests())
 def test_every_valid_body(conformance_client, body):
     assert_conforms(conformance_client.send(body))
