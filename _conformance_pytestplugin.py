@@ -118,13 +118,13 @@ def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> 
         if module_path.parent.name == "conformance":
             from conformance.pytest_plugin.items import SuiteFile
 
-            plugin(parent.config)
+            session = plugin(parent.config)
             try:
                 module_path.relative_to(parent.config.rootpath)
                 nodeid = None  # pytest's own: the path from the rootdir
             except ValueError:  # installed elsewhere (site-packages): name it, not ""
                 nodeid = "conformance/suite.py"
-            return SuiteFile.from_parent(parent, path=module_path, nodeid=nodeid)
+            return SuiteFile.from_parent(parent, path=module_path, nodeid=nodeid, plugin=session)
     return None
 
 

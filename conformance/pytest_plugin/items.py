@@ -9,8 +9,8 @@ collects the same items in the same order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 import pytest
 
@@ -18,34 +18,49 @@ from conformance.checks import Scenario
 from conformance.generation import Case
 from conformance.pytest_plugin.verdicts import BaselinedFailure, ConformanceFailure, baseline_reason
 
-if TYPE_CHECKING:
-    from conformance.pytest_plugin.session import ConformancePlugin
-
 Subject = Case | Scenario
+
+
+class _Planned(Protocol):
+    """What the items need of the session's plugin (`session.ConformancePlugin`), passed in."""
+
+    @property
+    def baseline(self) -> Mapping[tuple[str, str], str]: ...
+
+    def plan(self) -> Any: ...
+
+    def severities_of(self, subject: Subject) -> Sequence[str]: ...
+
+    def judge(self, item: SuiteItem) -> None: ...
 
 
 class SuiteFile(pytest.File):
     """``conformance/suite.py``: collects the plan instead of test functions."""
 
+    def __init__(self, *, plugin: _Planned, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.plugin = plugin
+
     def collect(self) -> Iterator[SuiteItem]:
-        plugin = session_plugin(self.config)
-        for subject in plugin.plan().items:
+        for subject in self.plugin.plan().items:
             name = f"case[{subject.id}]"
             # The nodeid as text, so pytest parses it as it parses the keys of its
             # cache: pytest 9 compares structured ids, and one built from the name
             # ("case[...]" as a single segment) never equals the parsed key ("case"
             # with params "..."), which made --lf and --ff find no known failure.
             nodeid = f"{self.nodeid}::{name}"
-            yield SuiteItem.from_parent(self, name=name, nodeid=nodeid, subject=subject)
+            yield SuiteItem.from_parent(
+                self, name=name, nodeid=nodeid, subject=subject, plugin=self.plugin
+            )
 
 
 class SuiteItem(pytest.Item):
     """One case or scenario; running it waits for its verdict (the requests go out concurrently)."""
 
-    def __init__(self, *, subject: Subject, **kwargs: Any) -> None:
+    def __init__(self, *, subject: Subject, plugin: _Planned, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.subject = subject
-        plugin = session_plugin(self.config)
+        self.plugin = plugin
         self.add_marker("conformance")
         self.add_marker(str(subject.kind))
         self.add_marker("stream" if subject.stream else "nonstream")
@@ -56,7 +71,7 @@ class SuiteItem(pytest.Item):
             self.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=BaselinedFailure))
 
     def runtest(self) -> None:
-        session_plugin(self.config).judge(self)
+        self.plugin.judge(self)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, ConformanceFailure):
@@ -65,10 +80,3 @@ class SuiteItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, self.name
-
-
-def session_plugin(config: pytest.Config) -> ConformancePlugin:
-    from _conformance_pytestplugin import plugin
-
-    found: ConformancePlugin = plugin(config)
-    return found
