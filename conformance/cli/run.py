@@ -12,7 +12,7 @@ import click
 from conformance.checks import load_check_modules
 from conformance.cli._artifacts import write_reports
 from conformance.cli._display import follow, print_outcome, report_folder
-from conformance.cli._options import checks_module_option
+from conformance.cli._options import verdict_options
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.cli._target import resolve_target, target_options
 from conformance.runner import PROFILES, RunConfig
@@ -49,23 +49,7 @@ from conformance.transport import TransportSettings
     help="The most one response may take, head to last byte, streamed or not.",
 )
 @click.option("--profile", default="standard", show_default=True, help=f"One of {', '.join(PROFILES)}.")
-@click.option(
-    "--seed", type=int, default=None, help="Makes the run reproducible; drawn and printed when omitted."
-)
-@click.option("--check", "checks", multiple=True, help="Run only this check (repeatable).")
-@click.option("--exclude-check", "exclude_checks", multiple=True, help="Do not run this check (repeatable).")
-@checks_module_option
-@click.option("--strict", is_flag=True, help="A failing 'should' check fails the run too.")
-@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Accepted failures (JSON).")
-@click.option("--update-baseline", is_flag=True, help="Write this run's failures to --baseline.")
-@click.option(
-    "--record", type=click.Path(path_type=Path, dir_okay=False), help="Record every exchange (JSONL)."
-)
-@click.option(
-    "--report-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Where reports go [default: reports/<timestamp>/, with reports/latest pointing at it].",
-)
+@verdict_options
 def run(
     base_url: str | None,
     cloudflare: bool,

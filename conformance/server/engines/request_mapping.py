@@ -19,7 +19,7 @@ down in docs/gpu.md:
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from conformance.server.engines import llama2_template
@@ -123,6 +123,18 @@ def truncated_prompt(ids: Sequence[int], max_tokens: int, window: int) -> tuple[
         return list(ids), 0
     dropped = len(ids) - budget
     return [ids[0], *ids[len(ids) - budget + 1 :]], dropped
+
+
+def prompt_ids(
+    request: GenerationRequest, encode: Callable[[str], Sequence[int]], bos_id: int | None, window: int
+) -> tuple[list[int], int]:
+    """The templated prompt's token ids after truncation, and how many were dropped.
+
+    ``encode`` tokenizes without special tokens; an empty prompt becomes the
+    one token ``bos_id`` (or 0), so every engine has something to condition on.
+    """
+    ids = list(encode(prompt_text(request))) or [bos_id if bos_id is not None else 0]
+    return truncated_prompt(ids, request.max_tokens, window)
 
 
 def completion_limit(max_tokens: int, prompt_tokens: int, window: int) -> int:

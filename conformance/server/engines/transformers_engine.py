@@ -115,12 +115,13 @@ class TransformersEngine:
 
     def prompt_ids(self, request: GenerationRequest) -> tuple[list[int], int]:
         """Token ids of the prompt after truncation, and how many were dropped."""
-        text = self.prompt_text(request)
+        return request_mapping.prompt_ids(
+            request, self._encode, self._tokenizer.bos_token_id, self.context_window
+        )
+
+    def _encode(self, text: str) -> list[int]:
         with self._encode_lock:
-            ids: list[int] = list(self._tokenizer.encode(text, add_special_tokens=False))
-        if not ids:
-            ids = [self._tokenizer.bos_token_id if self._tokenizer.bos_token_id is not None else 0]
-        return request_mapping.truncated_prompt(ids, request.max_tokens, self.context_window)
+            return list(self._tokenizer.encode(text, add_special_tokens=False))
 
     # -- generation -----------------------------------------------------------
 

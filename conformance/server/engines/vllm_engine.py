@@ -142,12 +142,13 @@ class VLLMEngine:
 
     def prompt_ids(self, request: GenerationRequest) -> tuple[list[int], int]:
         """Token ids of the templated prompt after truncation, and how many were dropped."""
-        text = request_mapping.prompt_text(request)
+        return request_mapping.prompt_ids(
+            request, self._encode, self._tokenizer.bos_token_id, self.context_window
+        )
+
+    def _encode(self, text: str) -> list[int]:
         with self._encode_lock:
-            ids: list[int] = list(self._tokenizer.encode(text, add_special_tokens=False))
-        if not ids:
-            ids = [self._tokenizer.bos_token_id if self._tokenizer.bos_token_id is not None else 0]
-        return request_mapping.truncated_prompt(ids, request.max_tokens, self.context_window)
+            return list(self._tokenizer.encode(text, add_special_tokens=False))
 
     def sampling_params(self, request: GenerationRequest, max_tokens: int) -> Any:
         """vLLM's SamplingParams for ``request``: every Workers AI parameter, within vLLM's ranges."""
