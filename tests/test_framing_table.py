@@ -153,10 +153,11 @@ def test_the_cli_passes_legal_rows_and_fails_lies_with_the_framing_named(
         assert "0 could not be judged" in done.stdout
 
 
-def test_a_recorded_lie_replays_to_the_same_failure(tmp_path: Path) -> None:
-    row = BY_NAME["content_length_shorter"]
+@pytest.mark.parametrize(("name", "check"), [("content_length_shorter", HTTP), ("sse_field_name_case", SSE)])
+def test_a_recorded_lie_replays_to_the_same_failure(name: str, check: str, tmp_path: Path) -> None:
+    row = BY_NAME[name]
     capture = tmp_path / "capture.jsonl"
-    live = run_cli(row, HTTP, tmp_path, "--record", str(capture))
+    live = run_cli(row, check, tmp_path, "--record", str(capture))
     replayed = conformance("replay", str(capture), "--report-dir", str(tmp_path / "replayed"), cwd=tmp_path)
     assert live.returncode == replayed.returncode == 1, replayed.stdout + replayed.stderr
     assert row.says is not None and row.says in replayed.stdout
