@@ -69,6 +69,7 @@ FAULTS = frozenset(
         "capacity_429",  # 429/3040 with Retry-After: 0, every time, to bodies over 64 KiB (conformant)
         "capacity_429_bad_envelope",  # the same 429s, with the error code as a string ("3040")
         "forbidden_403_plain_text",  # 403 as text/plain with no envelope for a wrong token
+        "lying_content_length",  # JSON answers announce 16 bytes more than they send, then close
     }
 )
 
@@ -150,7 +151,10 @@ class _Handler(BaseHTTPRequestHandler):
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
+        lie = 16 if "lying_content_length" in self.state.faults else 0
+        self.send_header("Content-Length", str(len(data) + lie))
+        if lie:
+            self.close_connection = True  # the client learns the body is short when the connection closes
         for name, value in headers.items():
             self.send_header(name.replace("_", "-"), value)
         self.end_headers()
