@@ -292,6 +292,9 @@ def _start(
             stdout=output,
             stderr=subprocess.STDOUT if output is not None else None,
         )
+    except OSError as exc:
+        os.close(control_read)
+        raise TargetError(f"workerd could not be started ({tools.workerd}): {exc}") from exc
     finally:
         os.close(control_write)
         if output is not None:
