@@ -31,8 +31,22 @@ ALLOWED: dict[str, frozenset[str]] = {
     "server": frozenset({"errors", "contract", "transport"}),
     # schemathesis as a second engine: a consumer of the runner, like the CLI.
     "fuzz": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
+    # workerd with the page's Worker examples (docs/worker.md): a front end that judges what
+    # comes out of the binding with the checks, as the runner would.
+    "worker": frozenset({"errors", "contract", "generation", "transport", "checks"}),
     "cli": frozenset(
-        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server", "fuzz"}
+        {
+            "errors",
+            "contract",
+            "generation",
+            "transport",
+            "checks",
+            "runner",
+            "report",
+            "server",
+            "fuzz",
+            "worker",
+        }
     ),
     # The facade re-exports the library; the CLI and the server (starlette, uvicorn)
     # stay out of `import conformance`.

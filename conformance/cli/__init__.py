@@ -18,6 +18,7 @@ from conformance.cli.replay import replay
 from conformance.cli.report import report
 from conformance.cli.run import run
 from conformance.cli.serve import serve
+from conformance.cli.worker import worker_command
 from conformance.errors import ConformanceError, TargetError, UsageError
 
 
@@ -62,3 +63,4 @@ main.add_command(report)
 main.add_command(run)
 main.add_command(replay)
 main.add_command(serve)
+main.add_command(worker_command)
