@@ -31,8 +31,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "server": frozenset({"errors", "contract", "transport"}),
     # schemathesis as a second engine: a consumer of the runner, like the CLI.
     "fuzz": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
+    # `conformance load` on Locust: beside fuzz, a consumer of the runner and its checks.
+    "load": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
     "cli": frozenset(
-        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server", "fuzz"}
+        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server", "fuzz", "load"}
     ),
     # The facade re-exports the library; the CLI and the server (starlette, uvicorn)
     # stay out of `import conformance`.
@@ -56,6 +58,7 @@ FORBIDDEN_THIRD_PARTY: dict[str, frozenset[str]] = {
     "runner": frozenset({"pytest", "click", "jinja2"}),
     "report": frozenset({"httpx", "click"}),
     "fuzz": frozenset({"click", "jinja2", "pytest"}),
+    "load": frozenset({"click", "jinja2", "pytest", "httpx"}),
 }
 
 
