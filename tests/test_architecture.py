@@ -34,7 +34,18 @@ ALLOWED: dict[str, frozenset[str]] = {
     # `conformance load` on Locust: beside fuzz, a consumer of the runner and its checks.
     "load": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
     "cli": frozenset(
-        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server", "fuzz", "load"}
+        {
+            "errors",
+            "contract",
+            "generation",
+            "transport",
+            "checks",
+            "runner",
+            "report",
+            "server",
+            "fuzz",
+            "load",
+        }
     ),
     # The facade re-exports the library; the CLI and the server (starlette, uvicorn)
     # stay out of `import conformance`.

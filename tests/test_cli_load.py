@@ -28,9 +28,21 @@ pytestmark = pytest.mark.skipif(
 
 def load(base_url: str, folder: Path, *extra: str, users: int = 6) -> tuple[int, str, dict[str, Any]]:
     arguments = ["load", "--base-url", base_url, "--account-id", "X", "--users", str(users)]
-    arguments += ["--spawn-rate", "100", "--run-time", "3s", "--seed", "4", "--report-dir", str(folder), *extra]
+    arguments += [
+        "--spawn-rate",
+        "100",
+        "--run-time",
+        "3s",
+        "--seed",
+        "4",
+        "--report-dir",
+        str(folder),
+        *extra,
+    ]
     result = CliRunner().invoke(main, arguments, env={"CLOUDFLARE_API_TOKEN": TOKEN})
-    document = json.loads((folder / "results.json").read_text()) if (folder / "results.json").is_file() else {}
+    document = (
+        json.loads((folder / "results.json").read_text()) if (folder / "results.json").is_file() else {}
+    )
     return result.exit_code, result.output, document
 
 
@@ -63,7 +75,9 @@ def test_a_server_that_breaks_only_under_concurrency_fails_naming_the_check(
 
 def test_the_same_server_passes_below_its_limit(tmp_path: Path) -> None:
     seen: dict[str, int] = {}
-    with load_server({"error_500_above", "mixed_streams_above"}, limit=50, token=TOKEN, seen=seen) as base_url:
+    with load_server(
+        {"error_500_above", "mixed_streams_above"}, limit=50, token=TOKEN, seen=seen
+    ) as base_url:
         code, output, document = load(base_url, tmp_path, "--mix", "valid=1,stream=1", users=3)
     assert seen["over"] == 0
     assert code == 0, output
@@ -112,7 +126,10 @@ def test_the_embedded_server_cannot_be_a_remote_master(tmp_path: Path) -> None:
 
 
 def test_the_command_line_loads_neither_locust_nor_gevent() -> None:
-    code = "import sys; from conformance.cli import main; print(sorted(m for m in ('locust', 'gevent') if m in sys.modules))"
+    code = (
+        "import sys; from conformance.cli import main; "
+        "print(sorted(m for m in ('locust', 'gevent') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -128,14 +145,43 @@ def test_a_master_and_two_workers_in_separate_processes_add_up(tmp_path: Path) -
     env = {**os.environ, "CLOUDFLARE_API_TOKEN": TOKEN}
     with load_server(token=TOKEN) as base_url:
         master = subprocess.Popen(
-            _cli("load", "--base-url", base_url, "--account-id", "X", "--users", "6", "--spawn-rate", "100",
-                 "--run-time", "3s", "--seed", "8", "--master", "--expect-workers", "2", "--master-port", port,
-                 "--master-bind-host", "127.0.0.1", "--report-dir", str(tmp_path)),
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            _cli(
+                "load",
+                "--base-url",
+                base_url,
+                "--account-id",
+                "X",
+                "--users",
+                "6",
+                "--spawn-rate",
+                "100",
+                "--run-time",
+                "3s",
+                "--seed",
+                "8",
+                "--master",
+                "--expect-workers",
+                "2",
+                "--master-port",
+                port,
+                "--master-bind-host",
+                "127.0.0.1",
+                "--report-dir",
+                str(tmp_path),
+            ),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         workers = [
-            subprocess.Popen(_cli("load", "--worker", "--master-port", port), env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            subprocess.Popen(
+                _cli("load", "--worker", "--master-port", port),
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             for _ in range(2)
         ]
         output, _ = master.communicate(timeout=180)
@@ -156,8 +202,22 @@ def test_a_master_and_two_workers_in_separate_processes_add_up(tmp_path: Path) -
 
 @pytest.mark.slow
 def test_the_embedded_reference_server_passes_with_two_processes(tmp_path: Path) -> None:
-    arguments = ["load", "--embedded", "--users", "4", "--spawn-rate", "100", "--run-time", "8s",
-                 "--processes", "2", "--seed", "1", "--report-dir", str(tmp_path)]
+    arguments = [
+        "load",
+        "--embedded",
+        "--users",
+        "4",
+        "--spawn-rate",
+        "100",
+        "--run-time",
+        "8s",
+        "--processes",
+        "2",
+        "--seed",
+        "1",
+        "--report-dir",
+        str(tmp_path),
+    ]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 0, result.output
     section = json.loads((tmp_path / "results.json").read_text())["load"]

@@ -79,7 +79,12 @@ def test_pools_split_the_catalogue_and_a_user_draws_the_same_sequence_again() ->
 
     assert draws(0) == draws(0)
     assert draws(0) != draws(1)
-    assert {Picker(pools, mix, seed=11, user=0).next()[0] for _ in range(1)} <= {"valid", "stream", "boundary", "invalid"}
+    assert {Picker(pools, mix, seed=11, user=0).next()[0] for _ in range(1)} <= {
+        "valid",
+        "stream",
+        "boundary",
+        "invalid",
+    }
 
 
 def test_a_mix_weighing_an_empty_class_is_a_usage_error() -> None:
@@ -125,7 +130,12 @@ def _exchange(status: int, body: Any, headers: dict[str, str] | None = None) -> 
 
 
 CASE = Case.build(CaseKind.VALID, "x", "x", {"prompt": "x"})
-ENVELOPE_3040 = {"success": False, "errors": [{"code": 3040, "message": "Capacity"}], "result": {}, "messages": []}
+ENVELOPE_3040 = {
+    "success": False,
+    "errors": [{"code": 3040, "message": "Capacity"}],
+    "result": {},
+    "messages": [],
+}
 
 
 def test_a_429_with_a_capacity_code_is_a_refusal_judged_by_its_envelope_only() -> None:
@@ -137,7 +147,9 @@ def test_a_429_with_a_capacity_code_is_a_refusal_judged_by_its_envelope_only() -
 
 
 def test_a_429_without_the_envelope_is_judged_like_any_answer_and_fails() -> None:
-    exchange = Exchange("POST", "http://x", {}, {"prompt": "x"}, 429, {"content-type": "text/plain"}, b"Too Many")
+    exchange = Exchange(
+        "POST", "http://x", {}, {"prompt": "x"}, 429, {"content-type": "text/plain"}, b"Too Many"
+    )
     assert refusal_of(exchange) is None
     judged = judge(CASE, exchange, EXCHANGE_CHECKS, RunFacts(), sample=lambda _: True)
     assert judged.statuses["error_envelope_conformance"] == "failed"
@@ -146,15 +158,33 @@ def test_a_429_without_the_envelope_is_judged_like_any_answer_and_fails() -> Non
 
 def test_costly_checks_are_sampled_on_streams_only() -> None:
     stream_case = Case.build(CaseKind.VALID, "s", "s", {"prompt": "x", "stream": True})
-    events = (json.dumps({"response": "a "}), json.dumps({"response": "", "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}), "[DONE]")
+    events = (
+        json.dumps({"response": "a "}),
+        json.dumps(
+            {"response": "", "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        ),
+        "[DONE]",
+    )
     streamed = Exchange(
-        "POST", "http://x", {}, stream_case.body, 200, {"content-type": "text/event-stream"}, b"",
-        stream=StreamFacts(events, 10, True), timing=Timing(0.1, 0.01, 0.02),
+        "POST",
+        "http://x",
+        {},
+        stream_case.body,
+        200,
+        {"content-type": "text/event-stream"},
+        b"",
+        stream=StreamFacts(events, 10, True),
+        timing=Timing(0.1, 0.01, 0.02),
     )
     never = judge(stream_case, streamed, EXCHANGE_CHECKS, RunFacts(), sample=lambda _: False)
     assert set(never.sampled_out) == set(SAMPLED) and not set(SAMPLED) & set(never.statuses)
     assert never.statuses["stream_framing_conformance"] == "passed"
-    body = {"result": {"response": "a", "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}, "success": True, "errors": [], "messages": []}
+    body = {
+        "result": {"response": "a", "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}},
+        "success": True,
+        "errors": [],
+        "messages": [],
+    }
     plain = judge(CASE, _exchange(200, body), EXCHANGE_CHECKS, RunFacts(), sample=lambda _: False)
     assert not plain.sampled_out and set(SAMPLED) <= set(plain.statuses)
     assert tokens_of(streamed) == 1
@@ -208,7 +238,9 @@ def test_gates_fail_on_any_must_failure_unless_the_ratio_allows_it() -> None:
 def test_throughput_and_ttft_gates_compare_their_figures() -> None:
     figures = _observed(False)
     figures.tokens = 10
-    gates = evaluate(figures, [], Gates(p95_ttft_s=1.0, min_tokens_per_second=100), strict=False, duration_s=1.0)
+    gates = evaluate(
+        figures, [], Gates(p95_ttft_s=1.0, min_tokens_per_second=100), strict=False, duration_s=1.0
+    )
     by_name = {g.name: g for g in gates}
     assert not by_name["tokens per second"].passed and "10.0" in by_name["tokens per second"].value
     assert not by_name["p95 time to first event"].passed  # no stream measured: not proven

@@ -39,10 +39,16 @@ from conformance.runner import RunConfig, RunResult
 
 @click.command("load")
 @target_options
-@click.option("--embedded", is_flag=True, help="Load the embedded reference server (the default without --base-url).")
-@click.option("--users", type=int, default=8, show_default=True, help="Simulated users, each one request at a time.")
+@click.option(
+    "--embedded", is_flag=True, help="Load the embedded reference server (the default without --base-url)."
+)
+@click.option(
+    "--users", type=int, default=8, show_default=True, help="Simulated users, each one request at a time."
+)
 @click.option("--spawn-rate", type=float, default=8.0, show_default=True, help="Users started per second.")
-@click.option("--run-time", default=DEFAULT_RUN_TIME, show_default=True, help="How long the load lasts: 20s, 2m, 1h.")
+@click.option(
+    "--run-time", default=DEFAULT_RUN_TIME, show_default=True, help="How long the load lasts: 20s, 2m, 1h."
+)
 @click.option(
     "--mix",
     default=DEFAULT_MIX,
@@ -56,15 +62,33 @@ from conformance.runner import RunConfig, RunResult
     show_default=True,
     help="Share of a must check's exchanges allowed to fail (0: any failure fails the run).",
 )
-@click.option("--p95-ttft", metavar="DURATION", help="Fail when p95 time to first streamed event exceeds this (2s).")
-@click.option("--min-tokens-per-second", type=float, help="Fail when fewer tokens per second came back in all.")
-@click.option("--processes", type=int, default=0, show_default=True, help="Locust workers on this machine (0: one process).")
+@click.option(
+    "--p95-ttft", metavar="DURATION", help="Fail when p95 time to first streamed event exceeds this (2s)."
+)
+@click.option(
+    "--min-tokens-per-second", type=float, help="Fail when fewer tokens per second came back in all."
+)
+@click.option(
+    "--processes",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Locust workers on this machine (0: one process).",
+)
 @click.option("--master", is_flag=True, help="Be the Locust master of workers started elsewhere.")
-@click.option("--expect-workers", type=int, default=0, help="With --master: workers to wait for before starting.")
+@click.option(
+    "--expect-workers", type=int, default=0, help="With --master: workers to wait for before starting."
+)
 @click.option("--worker", is_flag=True, help="Be a Locust worker of the master at --master-host.")
-@click.option("--master-host", default="127.0.0.1", show_default=True, help="With --worker: the master's host.")
-@click.option("--master-port", type=int, default=DEFAULT_MASTER_PORT, show_default=True, help="The master's port.")
-@click.option("--master-bind-host", default="*", show_default=True, help="With --master: the interface to listen on.")
+@click.option(
+    "--master-host", default="127.0.0.1", show_default=True, help="With --worker: the master's host."
+)
+@click.option(
+    "--master-port", type=int, default=DEFAULT_MASTER_PORT, show_default=True, help="The master's port."
+)
+@click.option(
+    "--master-bind-host", default="*", show_default=True, help="With --master: the interface to listen on."
+)
 @verdict_options
 def load_command(
     base_url: str | None,
@@ -107,7 +131,11 @@ def load_command(
     --max-failure-ratio) or a gate was crossed, 2 a usage error, 3 the target
     could not be tested at all.
     """
-    for option, given in (("--baseline", baseline), ("--update-baseline", update_baseline), ("--record", record)):
+    for option, given in (
+        ("--baseline", baseline),
+        ("--update-baseline", update_baseline),
+        ("--record", record),
+    ):
         if given:
             raise UsageError(f"{option} does not apply to conformance load: gates decide its verdict")
     cluster = Cluster(
@@ -126,8 +154,14 @@ def load_command(
         click.echo(f"conformance load: Locust worker of {master_host}:{master_port}", err=True)
         raise SystemExit(run_worker(_token(token_env), cluster))
     if embedded:
-        if cloudflare or click.get_current_context().get_parameter_source("base_url").name == "COMMANDLINE":
-            raise UsageError("--embedded loads the reference server here: it takes neither --base-url nor --cloudflare")
+        if (
+            cloudflare
+            or click.get_current_context().get_parameter_source("base_url")
+            is click.core.ParameterSource.COMMANDLINE
+        ):
+            raise UsageError(
+                "--embedded loads the reference server here: it takes neither --base-url nor --cloudflare"
+            )
         base_url = None
     target = resolve_target(base_url, cloudflare, account_id, token_env)
     if master and target.embedded:
@@ -222,17 +256,23 @@ def _print_outcome(result: RunResult, written: list[Path]) -> None:
     click.echo(
         f"{verdict}: {load.get('exchanges', 0)} exchanges judged in {result.duration_s:g} s "
         f"({load.get('requests_per_second') or 0} per second, {tokens.get('total', 0)} tokens), "
-        f"{load.get('refusals', {}).get('count', 0)} refusals, {load.get('transport_errors', 0)} without response; "
+        f"{load.get('refusals', {}).get('count', 0)} refusals, "
+        f"{load.get('transport_errors', 0)} without response; "
         f"seed {result.seed}; exit {result.exit_code}"
     )
     if result.reason:
         click.echo(printable(result.redact(f"Reason: {result.reason}")))
     for gate in load.get("gates", []):
         if not gate["passed"]:
-            click.echo(printable(result.redact(f"  gate crossed: {gate['name']}: {gate['value']} (limit: {gate['limit']})")))
+            click.echo(
+                printable(
+                    result.redact(f"  gate crossed: {gate['name']}: {gate['value']} (limit: {gate['limit']})")
+                )
+            )
     for check in result.checks:
         if check.failures:
             first = check.failures[0].message.split("\n")[0]
-            click.echo(printable(result.redact(f"  failed {check.check.id} ({check.check.severity}), e.g.: {first}")))
+            click.echo(
+                printable(result.redact(f"  failed {check.check.id} ({check.check.severity}), e.g.: {first}"))
+            )
     click.echo(f"Reports: {', '.join(str(p) for p in written)}")
-

@@ -55,7 +55,9 @@ class Cluster:
         if self.worker and (self.master or self.processes):
             raise UsageError("--worker runs users for a master: it takes neither --master nor --processes")
         if self.master and self.processes:
-            raise UsageError("--master waits for --expect-workers started elsewhere; --processes starts its own: pass one")
+            raise UsageError(
+                "--master waits for --expect-workers started elsewhere; --processes starts its own: pass one"
+            )
         if self.master and self.expect_workers < 1:
             raise UsageError(f"--master needs --expect-workers N of at least 1 (got {self.expect_workers})")
         if self.expect_workers and not self.master:
@@ -86,7 +88,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def run_processes(settings: LoadSettings, token: str | None, folder: Path, cluster: Cluster) -> dict[str, Any]:
+def run_processes(
+    settings: LoadSettings, token: str | None, folder: Path, cluster: Cluster
+) -> dict[str, Any]:
     """Run the load test in Locust processes; returns the driver's outcome (docs/load.md)."""
     environment = _environment(token)
     with tempfile.TemporaryDirectory(prefix="conformance-load-") as scratch:

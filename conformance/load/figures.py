@@ -31,7 +31,7 @@ _LOG_GROWTH = math.log(_GROWTH)
 
 
 class Histogram:
-    """Counts of positive values in buckets 2% wide: quantiles within 2%, any number of values, ~1000 buckets."""
+    """Counts of positive values in buckets 2% wide: quantiles within 2%, about 1000 buckets at most."""
 
     def __init__(self, counts: dict[int, int] | None = None) -> None:
         self.counts: Counter[int] = Counter(counts or {})
@@ -61,7 +61,9 @@ class Histogram:
 
     def summary(self, scale: float = 1.0, digits: int = 4) -> dict[str, Any]:
         """``{"n", "p50", "p95", "p99", "max"}`` with values multiplied by ``scale``."""
-        values = {name: self.quantile(q) for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))}
+        values = {
+            name: self.quantile(q) for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
+        }
         return {"n": self.n} | {k: None if v is None else round(v * scale, digits) for k, v in values.items()}
 
     def to_json(self) -> dict[str, int]:
@@ -101,7 +103,7 @@ class Figures:
         self.transport_errors = 0
         self.error_examples: list[str] = []
         self.checks: dict[str, Counter[str]] = {}
-        self.judge_s: Counter[str] = Counter()
+        self.judge_s: dict[str, float] = {}
         self.kept: dict[str, list[dict[str, Any]]] = {}
         self.refusals: Counter[str] = Counter()
         self.retry_after_s = Histogram()
@@ -191,7 +193,8 @@ class Figures:
                 self.error_examples.append(error)
         for check_id, counts in delta.get("checks", {}).items():
             self.checks.setdefault(check_id, Counter()).update(counts)
-        self.judge_s.update(delta.get("judge_s", {}))
+        for check_id, seconds in delta.get("judge_s", {}).items():
+            self.judge_s[check_id] = self.judge_s.get(check_id, 0.0) + float(seconds)
         for check_id, failures in delta.get("kept", {}).items():
             for failure in failures:
                 self.keep(check_id, failure)

@@ -55,11 +55,13 @@ def evaluate(
     for check in checks:
         if check.severity != "must" and not strict:
             continue
-        counts = figures.checks.get(check.id, {})
+        counts: Mapping[str, int] = figures.checks.get(check.id) or {}
         judged, failed = judged_count(counts), failed_count(counts)
         share = failed / judged if judged else 0.0
         value = f"{failed} of {judged} exchanges failed" + (f" ({share:.2%})" if failed else "")
-        found.append(Gate(f"{check.id} ({check.severity})", limit, value, _within(failed, share, ratio), check.id))
+        found.append(
+            Gate(f"{check.id} ({check.severity})", limit, value, _within(failed, share, ratio), check.id)
+        )
     exchanges, errors = figures.exchanges, figures.transport_errors
     share = errors / exchanges if exchanges else 0.0
     found.append(

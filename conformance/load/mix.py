@@ -52,13 +52,17 @@ class Pools:
         """A `UsageError` when the mix weighs a class that has no case."""
         for name, weight in mix:
             if weight and not self.by_class.get(name):
-                raise UsageError(f"--mix gives {name} a weight of {weight} but the catalogue has no {name} case")
+                raise UsageError(
+                    f"--mix gives {name} a weight of {weight} but the catalogue has no {name} case"
+                )
 
 
 def _drawn_case(body: Any) -> Case:
     # The same id and label `conformance run` gives a drawn body (generation.catalogue).
     tags = body_tags(body)
-    options = sorted(key for key in body if key not in ("prompt", "messages")) if isinstance(body, dict) else []
+    options = (
+        sorted(key for key in body if key not in ("prompt", "messages")) if isinstance(body, dict) else []
+    )
     label = f"drawn {tags[0].capitalize()} body" + (f" with {', '.join(options)}" if options else "")
     return Case.build(CaseKind.VALID, body_digest(body), label, body, tags=tags)
 
@@ -72,7 +76,9 @@ def user_seed(seed: int, process: int, user: int) -> int:
 class Picker:
     """One user's draws: a mix class by weight, then a case of that class."""
 
-    def __init__(self, pools: Pools, mix: Iterable[tuple[str, int]], *, seed: int, user: int, process: int = 0):
+    def __init__(
+        self, pools: Pools, mix: Iterable[tuple[str, int]], *, seed: int, user: int, process: int = 0
+    ):
         pairs = [(name, weight) for name, weight in mix if weight > 0]
         self._names = [name for name, _ in pairs]
         self._weights = [weight for _, weight in pairs]

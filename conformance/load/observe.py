@@ -107,7 +107,7 @@ class Observer:
         for check_id, status in judged.statuses.items():
             f.checks.setdefault(check_id, Counter())[status] += 1
             seconds = judged.seconds.get(check_id, 0.0)
-            f.judge_s[check_id] += seconds
+            f.judge_s[check_id] = f.judge_s.get(check_id, 0.0) + seconds
             failure = failures.get(check_id)
             problem = None
             if status in ("failed", "error") and failure is not None:
@@ -135,4 +135,3 @@ def kept_failure(case: Case, exchange: Exchange, message: str, status: str) -> d
         "stream_events": None if exchange.stream is None else len(exchange.stream.events),
         "at": time.time(),
     }
-

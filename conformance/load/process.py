@@ -208,7 +208,9 @@ def _worker(arguments: argparse.Namespace) -> int:
         raw = getattr(environment.parsed_options, "conformance_load", None)
         if not raw:
             raise RuntimeError("the master sent no conformance settings: is it a `conformance load` master?")
-        configure(LoadSettings.from_json(raw), figures, index=max(runner.worker_index, 0), worker=runner.client_id)
+        configure(
+            LoadSettings.from_json(raw), figures, index=max(runner.worker_index, 0), worker=runner.client_id
+        )
 
     def on_report(client_id: str, data: dict[str, Any]) -> None:
         judged["exchanges"] += figures.exchanges

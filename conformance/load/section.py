@@ -1,4 +1,6 @@
-"""A load test's outcome as the run result every writer reads, with its ``load`` section (docs/results-format.md).
+"""A load test's outcome as the run result every writer reads, with its ``load`` section.
+
+The ``load`` section is documented in docs/results-format.md.
 
 The checks carry their counts over every exchange they judged; the cases
 are the failing exchanges kept (the first few per check, each with the
@@ -8,7 +10,7 @@ request that produced it, so the HTML report shows its curl line); the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +24,14 @@ from conformance.load.mix import Pools
 from conformance.load.settings import LoadSettings
 from conformance.runner import CaseResult, CheckResult, Failure, RunResult
 from conformance.runner.recording import exchange_from_json
-from conformance.runner.results import EXIT_FAIL, EXIT_PASS, EXIT_UNTESTABLE
+from conformance.runner.results import (
+    EXIT_FAIL,
+    EXIT_PASS,
+    EXIT_UNTESTABLE,
+    CaseOutcome,
+    CheckStatus,
+    Verdict,
+)
 
 PROFILE = "load"
 """What results.json's ``profile`` says for a load test."""
@@ -46,6 +55,7 @@ def load_result(
     exchange_checks = [c for c in checks if not c.is_scenario]
     gates = evaluate(figures, exchange_checks, settings.gates, strict=settings.strict, duration_s=duration)
     reason = reason or outcome.get("note") or _untestable(figures)
+    verdict: Verdict
     if reason is not None:
         verdict, exit_code = "error", EXIT_UNTESTABLE
     elif all(gate.passed for gate in gates):
@@ -74,7 +84,7 @@ def load_result(
         "fixed": 0,
     }
     return RunResult(
-        verdict=verdict,  # type: ignore[arg-type]
+        verdict=verdict,
         exit_code=exit_code,
         reason=reason,
         target=target,
@@ -118,18 +128,26 @@ def _kept_cases(figures: Figures, pools: Pools, checks: dict[str, Check]) -> lis
             item = original or Case.from_json(
                 {"id": found["case_id"], "kind": "valid", "label": "", "body": body, "expect": "accept"}
             )
-            item = replace(item, id=f"{item.id}~{check_id}-{number}", label=f"{item.label} (failing exchange {number} of {check_id} under load)")
+            item = replace(
+                item,
+                id=f"{item.id}~{check_id}-{number}",
+                label=f"{item.label} (failing exchange {number} of {check_id} under load)",
+            )
             severity = check.severity if check is not None else "must"
             failure = Failure(check_id, item.id, found["message"], severity)
-            status = "error" if found.get("status") == "error" else "failed"
-            cases.append(CaseResult(item, status if status == "error" else "failed", {check_id: status}, (failure,), (exchange,)))  # type: ignore[arg-type]
+            errored = found.get("status") == "error"
+            status: CheckStatus = "error" if errored else "failed"
+            outcome: CaseOutcome = "error" if errored else "failed"
+            cases.append(CaseResult(item, outcome, {check_id: status}, (failure,), (exchange,)))
     return cases
 
 
 def _check_result(check: Check, figures: Figures, cases: Sequence[CaseResult]) -> CheckResult:
     if check.is_scenario:
-        return CheckResult(check, "skipped", 0, (), "conformance load sends no scenarios; `conformance run` does")
-    counts = figures.checks.get(check.id, {})
+        return CheckResult(
+            check, "skipped", 0, (), "conformance load sends no scenarios; `conformance run` does"
+        )
+    counts: Mapping[str, int] = figures.checks.get(check.id) or {}
     judged = judged_count(counts)
     failures = tuple(f for case in cases for f in case.failures if f.check_id == check.id)
     if counts.get("error"):
@@ -181,7 +199,9 @@ def load_section(
         "interrupted": bool(outcome.get("interrupted")),
         "mix": dict(settings.mix),
         "cluster": cluster,
-        "workers": [{"id": worker, "exchanges": count} for worker, count in sorted(outcome.get("workers", {}).items())],
+        "workers": [
+            {"id": worker, "exchanges": count} for worker, count in sorted(outcome.get("workers", {}).items())
+        ],
         "exchanges": figures.exchanges,
         "exchanges_failed": figures.failing,
         "by_class": dict(figures.by_class),
@@ -201,7 +221,9 @@ def load_section(
         },
         "refusals": {
             "count": figures.refusals.get("count", 0),
-            "codes": {k.removeprefix("code "): v for k, v in figures.refusals.items() if k.startswith("code ")},
+            "codes": {
+                k.removeprefix("code "): v for k, v in figures.refusals.items() if k.startswith("code ")
+            },
             "without_retry_after": figures.refusals.get("without_retry_after", 0),
             "retry_after_s": retry,
             "judged_by": sorted(JUDGED_ON_REFUSALS),
@@ -214,7 +236,7 @@ def load_section(
 
 
 def _check_figures(check: Check, figures: Figures) -> dict[str, Any]:
-    counts = figures.checks.get(check.id, {})
+    counts: Mapping[str, int] = figures.checks.get(check.id) or {}
     judged, failed = judged_count(counts), failed_count(counts)
     spent = figures.judge_s.get(check.id, 0.0)
     return {

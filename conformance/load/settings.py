@@ -36,7 +36,7 @@ _UNIT_S = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
 def parse_duration(text: str, option: str = "--run-time") -> float:
-    """Seconds in ``60``, ``60s``, ``2m``, ``1h30m`` or ``250ms``; a `UsageError` naming ``option`` otherwise."""
+    """Seconds in ``60``, ``60s``, ``2m``, ``1h30m`` or ``250ms``; else a `UsageError` naming ``option``."""
     value = text.strip().lower()
     try:
         seconds = float(value)
@@ -60,7 +60,8 @@ def parse_mix(text: str) -> tuple[tuple[str, int], ...]:
         name = name.strip().lower()
         if not equals or name not in MIX_CLASSES:
             raise UsageError(
-                f"--mix={text!r}: {part.strip()!r} is not CLASS=WEIGHT with CLASS one of {', '.join(MIX_CLASSES)}"
+                f"--mix={text!r}: {part.strip()!r} is not CLASS=WEIGHT "
+                f"with CLASS one of {', '.join(MIX_CLASSES)}"
             )
         try:
             weight = int(number)
@@ -126,7 +127,9 @@ class LoadSettings:
         if not 0 < self.run_time_s <= MAX_RUN_TIME_S:
             raise UsageError(f"--run-time={self.run_time_s:g}s is not between 0 and {MAX_RUN_TIME_S:g} s")
         if self.gates.p95_ttft_s is not None and "stream" not in dict(self.mix):
-            raise UsageError("--p95-ttft needs streamed requests: give the mix a stream weight (--mix stream=1,...)")
+            raise UsageError(
+                "--p95-ttft needs streamed requests: give the mix a stream weight (--mix stream=1,...)"
+            )
 
     @property
     def weights(self) -> dict[str, int]:

@@ -21,6 +21,7 @@ import json
 import socket
 import time
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -274,7 +275,7 @@ class _Reader:
             first_event_s=times[0] if times else None,
             partial_event=decoder.pending,
         )
-        gaps = tuple(later - earlier for earlier, later in zip(times, times[1:], strict=False))
+        gaps = tuple(later - earlier for earlier, later in pairwise(times))
         return bytes(kept), total > len(kept), facts, gaps
 
 

@@ -61,5 +61,6 @@ def check_results(results: Any, *, source: str = "results") -> None:
     if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise UsageError(
             f"{source}: Received format_version {version!r}. "
-            f"Expected {' or '.join(map(str, READABLE_VERSIONS))}. Render it with the toolkit version that wrote it."
+            f"Expected {' or '.join(map(str, READABLE_VERSIONS))}. "
+            "Render it with the toolkit version that wrote it."
         )

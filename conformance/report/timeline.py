@@ -57,15 +57,17 @@ def line_chart(lines: Sequence[Line], unit: str) -> Markup:
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" class="axis"/>',
     ]
     for fraction in (0.0, 0.5, 1.0):
-        v = v_high * fraction
+        level = v_high * fraction
         parts.append(
-            f'<line x1="{LEFT}" y1="{y(v):.1f}" x2="{WIDTH - RIGHT}" y2="{y(v):.1f}" class="grid"/>'
-            f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" class="tick" text-anchor="end">{_number(v)}</text>'
+            f'<line x1="{LEFT}" y1="{y(level):.1f}" x2="{WIDTH - RIGHT}" y2="{y(level):.1f}" class="grid"/>'
+            f'<text x="{LEFT - 6}" y="{y(level) + 4:.1f}" class="tick" '
+            f'text-anchor="end">{_number(level)}</text>'
         )
     for fraction in (0.0, 0.5, 1.0):
         t = t_high * fraction
         parts.append(
-            f'<text x="{x(t):.1f}" y="{HEIGHT - BOTTOM + 18}" class="tick" text-anchor="middle">{_number(t)} s</text>'
+            f'<text x="{x(t):.1f}" y="{HEIGHT - BOTTOM + 18}" class="tick" '
+            f'text-anchor="middle">{_number(t)} s</text>'
         )
     for label, colour, values in lines:
         segment: list[str] = []

@@ -120,12 +120,16 @@ def _load_testcases(suite: ET.Element, result: RunResult) -> tuple[int, int, int
             failures += 1
             example = check.failures[0].message if check.failures else ""
             message = f"{gate['value']} (limit: {gate['limit']})"
-            ET.SubElement(case, "failure", message=message, type=check.check.severity).text = (
-                f"{message}\n\nFirst failure kept:\n{example}"
-            )
+            ET.SubElement(
+                case, "failure", message=message, type=check.check.severity
+            ).text = f"{message}\n\nFirst failure kept:\n{example}"
         elif check.failures:
             skipped += 1
-            why = "within --max-failure-ratio" if gate is not None else "should-level, not blocking without --strict"
+            why = (
+                "within --max-failure-ratio"
+                if gate is not None
+                else "should-level, not blocking without --strict"
+            )
             ET.SubElement(case, "skipped", message=f"{why}: {check.failures[0].message.split(chr(10))[0]}")
     for gate in result.load.get("gates", []):
         if gate.get("check"):

@@ -29,7 +29,8 @@ def summary_markdown(result: RunResult) -> str:
         lines += [
             "| cases | passed | failed | error | requests | retries | checks passed | failed | skipped |",
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-            f"| {c['cases']} | {c['cases_passed']} | {c['cases_failed']} | {c['cases_error']} | {c['requests']} "
+            f"| {c['cases']} | {c['cases_passed']} | {c['cases_failed']} | {c['cases_error']} "
+            f"| {c['requests']} "
             f"| {c['retries']} | {c['checks_passed']} | {c['checks_failed']} | {c['checks_skipped']} |",
             "",
         ]
@@ -67,7 +68,10 @@ def _load_lines(load: dict[str, Any]) -> list[str]:
     """A load test's summary: the gates with their figures, then the load's own figures."""
     lines = ["## Gates", "", "| gate | limit | measured | |", "| --- | --- | --- | --- |"]
     for gate in load.get("gates", []):
-        lines.append(f"| {gate['name']} | {gate['limit']} | {gate['value']} | {'pass' if gate['passed'] else '**FAIL**'} |")
+        lines.append(
+            f"| {gate['name']} | {gate['limit']} | {gate['value']} "
+            f"| {'pass' if gate['passed'] else '**FAIL**'} |"
+        )
     latency = load.get("latency", {})
     tokens = load.get("tokens", {})
     refusals = load.get("refusals", {})
@@ -79,7 +83,8 @@ def _load_lines(load: dict[str, Any]) -> list[str]:
         f"{load.get('users')} users, mix {', '.join(f'{k}={v}' for k, v in load.get('mix', {}).items())}, "
         f"{len(load.get('workers', []))} process(es).",
         "",
-        "| exchanges | per second | tokens | tokens/s | p50 latency | p95 TTFE | refusals (429) | no response |",
+        "| exchanges | per second | tokens | tokens/s | p50 latency | p95 TTFE | refusals (429) "
+        "| no response |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| {load.get('exchanges', 0)} | {load.get('requests_per_second')} | {tokens.get('total', 0)} "
         f"| {tokens.get('per_second')} | {_seconds(latency.get('total_s', {}).get('p50'))} "
@@ -92,7 +97,10 @@ def _load_lines(load: dict[str, Any]) -> list[str]:
     if sampled:
         lines += [
             "Sampled: "
-            + ", ".join(f"`{c['id']}` on {c['sample_rate']:.0%} of {c.get('sampled_on') or 'exchanges'}" for c in sampled)
+            + ", ".join(
+                f"`{c['id']}` on {c['sample_rate']:.0%} of {c.get('sampled_on') or 'exchanges'}"
+                for c in sampled
+            )
             + ".",
             "",
         ]
