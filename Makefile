@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch==2.13.0 is the CPU wheel on this project's machines (the "model" extra).
-	$(PY) -m pip install --quiet -e '.[model,dev]'
+	$(PY) -m pip install --quiet -e '.[model,dev,load]'
 	touch $(STAMP)
 
 install: $(STAMP)

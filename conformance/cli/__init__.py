@@ -13,6 +13,7 @@ import click
 from conformance.cli.cases import cases
 from conformance.cli.checks import checks
 from conformance.cli.fuzz import fuzz_command
+from conformance.cli.load import load_command
 from conformance.cli.openapi import openapi
 from conformance.cli.replay import replay
 from conformance.cli.report import report
@@ -58,6 +59,7 @@ def main() -> None:
 main.add_command(cases)
 main.add_command(checks)
 main.add_command(fuzz_command)
+main.add_command(load_command)
 main.add_command(openapi)
 main.add_command(report)
 main.add_command(run)
