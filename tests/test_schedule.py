@@ -229,7 +229,7 @@ def test_the_plugin_s_entry_point_takes_one_schedule_for_items_sent_at_once() ->
             self.log.append(f"{item_id} {index}")
             if item_id == case.id:
                 await self.release.wait()
-            return Exchange("POST", "http://x/run", {}, body, error="not sent")
+            return Exchange("POST", "http://x/run", {}, body, status=200)
 
     async def scenario_after_case() -> list[str]:
         schedule, sender = Schedule(), Paused()
@@ -243,3 +243,27 @@ def test_the_plugin_s_entry_point_takes_one_schedule_for_items_sent_at_once() ->
 
     log = asyncio.run(scenario_after_case())
     assert log[1:] == [f"{scenario.id} {k}" for k in range(len(scenario.requests))]
+
+
+def test_an_exclusive_scenario_stops_sending_once_the_target_does_not_answer() -> None:
+    # Alone, every request left would wait out its timeout in turn, holding the whole run.
+    from conformance.runner._engine import _send_requests
+
+    class Silent:
+        def __init__(self) -> None:
+            self.sent: list[int] = []
+
+        async def send(
+            self, item_id: str, index: int, body: Any, auth: Auth, route: Route | None = None
+        ) -> Exchange:
+            self.sent.append(index)
+            return Exchange("POST", "http://x/run", {}, body, error="ReadTimeout: timed out")
+
+    requests = tuple(ScenarioRequest({"prompt": str(k)}) for k in range(4))
+    alone, beside = Silent(), Silent()
+    exchanges = asyncio.run(_send_requests(Scenario("s/a", "a", requests, "c", exclusive=True), alone))
+    asyncio.run(_send_requests(Scenario("s/b", "b", requests, "c"), beside))
+    assert alone.sent == [0] and beside.sent == [0, 1, 2, 3]
+    assert [e.request_body for e in exchanges] == [r.body for r in requests]
+    not_sent = "not sent: the request before it got no answer (ReadTimeout: timed out)"
+    assert [e.error for e in exchanges[1:]] == [not_sent] * 3

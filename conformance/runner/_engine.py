@@ -269,11 +269,22 @@ async def _send_requests(scenario: Scenario, sender: Sender) -> list[Exchange]:
     exchanges: list[Exchange] = []
     for wave in _waves(scenario.requests):
         start = len(exchanges)
+        if scenario.exclusive and start and exchanges[-1].status is None:
+            # Alone, each request would wait out its own timeout while the run waits:
+            # once the target stops answering, the rest of the scenario is not sent.
+            unanswered = exchanges[-1]
+            exchanges.extend(_unsent(unanswered, r) for r in scenario.requests[start:])
+            break
         sends = (
             sender.send(scenario.id, start + k, r.body, r.auth, r.route) for k, r in enumerate(wave)
         )
         exchanges.extend(await asyncio.gather(*sends))
     return exchanges
+
+
+def _unsent(unanswered: Exchange, request: ScenarioRequest) -> Exchange:
+    error = f"not sent: the request before it got no answer ({unanswered.error})"
+    return Exchange("POST", unanswered.url, {}, request.body, error=error)
 
 
 def _waves(requests: Sequence[ScenarioRequest]) -> list[list[ScenarioRequest]]:
