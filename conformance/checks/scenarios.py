@@ -155,7 +155,7 @@ def _repeat(context: PlanContext, name: str, label: str, extra: dict[str, Any]) 
     return scenarios
 
 
-_BOTH_ORDERS = "each sent twice back-to-back and twice interleaved, alone"
+_BOTH_ORDERS = "each compared back-to-back and interleaved, alone"
 
 
 def _plan_same_seed(context: PlanContext) -> list[Scenario]:
