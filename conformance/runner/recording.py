@@ -100,13 +100,16 @@ def load_recording(path: Path) -> Recording:
 def item_to_json(item: Case | Scenario) -> dict[str, Any]:
     """A recording line's ``item``: a case or a scenario, told apart by ``type``."""
     if isinstance(item, Scenario):
-        return {
+        data: dict[str, Any] = {
             "type": "scenario",
             "id": item.id,
             "label": item.label,
             "check": item.check,
             "requests": [_request_to_json(r) for r in item.requests],
         }
+        if item.exclusive:
+            data["exclusive"] = True
+        return data
     return {"type": "case", **item.to_json()}
 
 
@@ -114,6 +117,8 @@ def _request_to_json(request: ScenarioRequest) -> dict[str, Any]:
     data: dict[str, Any] = {"body": request.body, "auth": request.auth}
     if request.route is not None:
         data["route"] = {"account": request.route.account, "model": request.route.model}
+    if request.wave:
+        data["wave"] = request.wave
     return data
 
 
@@ -121,10 +126,14 @@ def item_from_json(data: dict[str, Any]) -> Case | Scenario:
     """The inverse of `item_to_json`."""
     if data["type"] == "scenario":
         requests = tuple(
-            ScenarioRequest(r["body"], r["auth"], Route(**r["route"]) if r.get("route") else None)
+            ScenarioRequest(
+                r["body"], r["auth"], Route(**r["route"]) if r.get("route") else None, r.get("wave", 0)
+            )
             for r in data["requests"]
         )
-        return Scenario(data["id"], data["label"], requests, data.get("check", ""))
+        return Scenario(
+            data["id"], data["label"], requests, data.get("check", ""), data.get("exclusive", False)
+        )
     return Case.from_json(data)
 
 
