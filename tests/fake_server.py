@@ -69,6 +69,7 @@ FAULTS = frozenset(
         "capacity_429",  # 429/3040 with Retry-After: 0, every time, to bodies over 64 KiB (conformant)
         "capacity_429_bad_envelope",  # the same 429s, with the error code as a string ("3040")
         "forbidden_403_plain_text",  # 403 as text/plain with no envelope for a wrong token
+        "raw_path",  # routes on the undecoded path as a Worker does: encoded model 400/5007 (conformant)
     }
 )
 
@@ -91,6 +92,7 @@ class _State:
         self.seen: set[str] = set()
         self.lock = threading.Lock()
         self.requests = 0
+        self.request_lines: list[str] = []
         self.stopping = threading.Event()
 
 
@@ -189,8 +191,11 @@ class _Handler(BaseHTTPRequestHandler):
         faults = state.faults
         with state.lock:
             state.requests += 1
+            state.request_lines.append(self.requestline)
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        path = unquote(self.path)  # clients may percent-encode the model's '@' and '/'
+        # Most servers decode the path first, so an encoded '@' and '/' in the model still
+        # route; a Worker reading `new URL(request.url).pathname` sees the bytes as sent.
+        path = self.path if "raw_path" in faults else unquote(self.path)
         if path != state.path and "accept_unknown_model" not in faults:
             if path.startswith(state.account_prefix):
                 return self._error(400, 5007, "No such model or task")
@@ -273,6 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with self.state.lock:
             self.state.requests += 1
+            self.state.request_lines.append(self.requestline)
         if "other_methods_500" in self.state.faults:
             return self._send(500, {"error": "boom"})
         self._error(405, 7003, f"Method {self.command} not allowed", Allow="POST")
@@ -324,10 +330,13 @@ def fake_server(
     account: str = "X",
     model: str = MODEL,
     stats: dict[str, int] | None = None,
+    request_lines: list[str] | None = None,
 ) -> Iterator[str]:
     """Serve on 127.0.0.1 in a thread; yields the base URL ``http://127.0.0.1:PORT/client/v4``.
 
-    ``stats``, when given, receives ``requests``: how many the server answered.
+    ``stats``, when given, receives ``requests``: how many the server answered;
+    ``request_lines`` receives each request line as it came off the wire
+    (``POST /client/v4/accounts/X/ai/run/@hf/... HTTP/1.1``).
     """
     state = _State(set(faults), token, account, model)
     handler = type("Handler", (_Handler,), {"state": state})
@@ -340,6 +349,8 @@ def fake_server(
     finally:
         if stats is not None:
             stats["requests"] = state.requests
+        if request_lines is not None:
+            request_lines.extend(state.request_lines)
         state.stopping.set()
         server.shutdown()
         server.server_close()

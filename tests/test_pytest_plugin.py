@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from fake_server import fake_server
 
 from conformance.cli import main
+from conformance.contract import MODEL
 
 pytest_plugins = ["pytester"]
 
@@ -131,6 +132,21 @@ def test_a_broken_server_fails_its_items_with_the_checks_received_expected_where
     # -k sends only what it selects: the report holds that one case.
     assert [c["id"] for c in results(pytester.path / "r")["cases"]] == ["boundary/stream-prompt"]
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_the_suite_sends_the_model_literally_and_passes_a_server_routing_on_the_raw_path(
+    pytester: pytest.Pytester,
+) -> None:
+    # Such a server (a Worker reading `new URL(request.url).pathname`, like the live API)
+    # answers 400/5007 to `%40hf%2Fthebloke%2F...`.
+    lines: list[str] = []
+    with fake_server({"raw_path"}, token=TOKEN, request_lines=lines) as url:
+        result = pytester.runpytest(*suite(url, "-k", "stream-prompt or unknown"))
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] >= 2 and "failed" not in outcomes, result.stdout.str()
+    literal = f"POST /client/v4/accounts/X/ai/run/{MODEL} HTTP/1.1"
+    assert literal in lines
+    assert not [line for line in lines if "%40" in line or "%2F" in line]
 
 
 def test_last_failed_reruns_exactly_the_failures_and_failed_first_orders_them_first(
