@@ -149,6 +149,33 @@ def test_the_suite_sends_the_model_literally_and_passes_a_server_routing_on_the_
     assert not [line for line in lines if "%40" in line or "%2F" in line]
 
 
+QUOTING_CHECK = """\
+from conformance import CheckFailure, NotApplicable, Observation, check
+
+
+@check(id="quotes_the_answer", severity="must", description="Fails quoting the answer.", clause="tests")
+def quotes_the_answer(observation: Observation) -> None:
+    if observation.exchange.status != 200 or observation.exchange.stream is not None:
+        raise NotApplicable
+    raise CheckFailure(received=observation.exchange.text, expected="no answer at all")
+"""
+
+
+def test_an_items_message_quoting_an_echoed_token_shows_it_redacted(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A common word as the token: a message is plain text, so it goes wherever the message has it.
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "true")
+    pytester.makepyfile(quoting=QUOTING_CHECK)
+    with fake_server({"echo_auth"}, token="true") as url:
+        result = pytester.runpytest_subprocess(
+            *suite(url, "-k", "prompt-minimal", "--conformance-checks-module=quoting.py")
+        )
+    assert result.parseoutcomes()["failed"] == 1, result.stdout.str()
+    result.stdout.fnmatch_lines(["quotes_the_answer (must) failed:", "*(you sent Bearer [[]REDACTED[]])*"])
+    assert "true" not in result.stdout.str().split("quotes_the_answer (must) failed:", 1)[1]
+
+
 def test_last_failed_reruns_exactly_the_failures_and_failed_first_orders_them_first(
     pytester: pytest.Pytester, too_many_tokens: str
 ) -> None:
