@@ -74,6 +74,7 @@ FAULTS = frozenset(
         "cache_last_answer",  # ignores the seed, but repeats its answer to a body identical to the last one
         "batch_shares_generator",  # requests in flight together draw their words from one generator
         "batch_leaks_parameters",  # requests in flight together run with the first one's seed and sampling
+        "raw_path",  # routes on the undecoded path as a Worker does: encoded model 400/5007 (conformant)
     }
 )
 
@@ -107,6 +108,7 @@ class _State:
         self.seen: set[str] = set()
         self.lock = threading.Lock()
         self.requests = 0
+        self.request_lines: list[str] = []
         self.stopping = threading.Event()
         self.generator = _Generator()
         self.batches = _Batches()
@@ -299,8 +301,11 @@ class _Handler(BaseHTTPRequestHandler):
         faults = state.faults
         with state.lock:
             state.requests += 1
+            state.request_lines.append(self.requestline)
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        path = unquote(self.path)  # clients may percent-encode the model's '@' and '/'
+        # Most servers decode the path first, so an encoded '@' and '/' in the model still
+        # route; a Worker reading `new URL(request.url).pathname` sees the bytes as sent.
+        path = self.path if "raw_path" in faults else unquote(self.path)
         if path != state.path and "accept_unknown_model" not in faults:
             if path.startswith(state.account_prefix):
                 return self._error(400, 5007, "No such model or task")
@@ -391,6 +396,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with self.state.lock:
             self.state.requests += 1
+            self.state.request_lines.append(self.requestline)
         if "other_methods_500" in self.state.faults:
             return self._send(500, {"error": "boom"})
         self._error(405, 7003, f"Method {self.command} not allowed", Allow="POST")
@@ -442,10 +448,13 @@ def fake_server(
     account: str = "X",
     model: str = MODEL,
     stats: dict[str, int] | None = None,
+    request_lines: list[str] | None = None,
 ) -> Iterator[str]:
     """Serve on 127.0.0.1 in a thread; yields the base URL ``http://127.0.0.1:PORT/client/v4``.
 
-    ``stats``, when given, receives ``requests``: how many the server answered.
+    ``stats``, when given, receives ``requests``: how many the server answered;
+    ``request_lines`` receives each request line as it came off the wire
+    (``POST /client/v4/accounts/X/ai/run/@hf/... HTTP/1.1``).
     """
     state = _State(set(faults), token, account, model)
     handler = type("Handler", (_Handler,), {"state": state})
@@ -458,6 +467,8 @@ def fake_server(
     finally:
         if stats is not None:
             stats["requests"] = state.requests
+        if request_lines is not None:
+            request_lines.extend(state.request_lines)
         state.stopping.set()
         server.shutdown()
         server.server_close()

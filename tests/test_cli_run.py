@@ -211,6 +211,90 @@ def test_the_token_appears_in_no_artefact_even_when_the_server_echoes_it(tmp_pat
         assert TOKEN.encode() not in path.read_bytes(), path
 
 
+def server_texts(document: object) -> list[str]:
+    """Every `result.response` a JSON response body holds, anywhere in a report or recording."""
+    found: list[str] = []
+    if isinstance(document, dict):
+        result = document.get("result")
+        if isinstance(result, dict) and isinstance(result.get("response"), str):
+            found.append(result["response"])
+        for value in document.values():
+            found += server_texts(value)
+    elif isinstance(document, list):
+        for value in document:
+            found += server_texts(value)
+    return found
+
+
+QUOTING_CHECK = """\
+from conformance import CheckFailure, NotApplicable, Observation, check
+
+
+@check(id="quotes_the_answer", severity="must", description="Fails quoting the answer.", clause="tests")
+def quotes_the_answer(observation: Observation) -> None:
+    if observation.exchange.status != 200 or observation.exchange.stream is not None:
+        raise NotApplicable
+    raise CheckFailure(received=observation.exchange.text, expected="no answer at all")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "token", ["e", 'q"u\\o', "true", "result"], ids=["one-char", "escaped", "true", "result"]
+)
+def test_a_token_echoed_back_leaves_valid_reports_without_it_whatever_the_token(
+    tmp_path: Path, token: str
+) -> None:
+    # One character, one JSON escapes (the fake writes it as q\"u\\o), common words that are
+    # also JSON syntax and keys: each is taken out of values, never out of keys or syntax.
+    # The check quotes each answer, so the echo reaches messages, junit.xml and the terminal too.
+    (tmp_path / "quoting.py").write_text(QUOTING_CHECK)
+    mine = ("--checks-module", "quoting.py")
+    with fake_server({"echo_auth"}, token=token) as url:
+        args = ("--base-url", url, "--account-id", "X", "--profile", "smoke", *mine)
+        failing = conformance(
+            "run", *args, "--report-dir", "failing", "--record", "capture.jsonl", cwd=tmp_path, token=token
+        )
+        accepted = conformance(
+            "run", *args, "--report-dir", "accepted", "--baseline", "baseline.json", "--update-baseline",
+            cwd=tmp_path, token=token,
+        )  # fmt: skip
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    replayed = conformance(
+        "replay", "capture.jsonl", *mine, "--report-dir", "replayed", cwd=tmp_path, token=None
+    )
+    assert replayed.returncode == 1, replayed.stdout + replayed.stderr  # the same verdict, offline
+
+    lines = (tmp_path / "capture.jsonl").read_text(encoding="utf-8").split("\n")  # JSON may hold U+2028
+    recording = [json.loads(line) for line in lines if line]
+    bodies = [
+        json.loads(e["body_text"])
+        for line in recording[1:]
+        for e in line["exchanges"]
+        if e["status"] == 200 and e.get("body_text", "").startswith("{")
+    ]
+    assert bodies and all(body["success"] is True and "result" in body for body in bodies)  # syntax, keys
+    texts = server_texts(bodies)
+    messages = [e["message"] for e in json.loads((tmp_path / "baseline.json").read_text())["accepted"]]
+    for folder in ("failing", "accepted", "replayed"):
+        results = json.loads((tmp_path / folder / "results.json").read_text(encoding="utf-8"))
+        texts += server_texts(results)
+        messages += [f["message"] for c in results["checks"] for f in c["failures"]]
+        junit = ET.parse(tmp_path / folder / "junit.xml").getroot()
+        messages += [e.get("message", "") for e in junit.iter() if e.tag in ("failure", "skipped")]
+        assert (tmp_path / folder / "summary.md").read_text(encoding="utf-8").startswith("# Workers AI")
+        assert (tmp_path / folder / "report.html").is_file()
+    assert texts and all(token not in text and text.endswith("[REDACTED])") for text in texts)
+    # As the server wrote it (JSON escapes it) and as it decodes, each just before the echo's ")".
+    echoes = {f"{token})", f"{json.dumps(token)[1:-1]})"}
+    quoting = [m for m in messages if "[REDACTED])" in m]
+    assert len(quoting) > 10 and not [m for m in messages if any(echo in m for echo in echoes)]
+    assert "[REDACTED])" in failing.stdout
+    for output in (failing, accepted, replayed):
+        assert not any(echo in output.stdout + output.stderr for echo in echoes)
+
+
 def test_record_then_replay_gives_the_same_verdict(tmp_path: Path) -> None:
     with fake_server({"bad_result"}, token=TOKEN) as url:
         live = conformance(

@@ -15,6 +15,8 @@ from fake_server import FAULTS, fake_server
 from samples import TOKEN
 
 from conformance.checks import Scenario, registry
+from conformance.checks.error_statuses import UNKNOWN_ACCOUNT, UNKNOWN_MODEL
+from conformance.contract import MODEL
 from conformance.runner import RunConfig, RunFinished, RunResult, run
 
 DOC = Path(__file__).parent.parent / "docs" / "runner.md"
@@ -26,8 +28,10 @@ INFRASTRUCTURE = {"rate_limit_once", "refuse_all_auth", "endless_stream", "echo_
 FUZZ_ONLY = {"other_methods_500"}
 """Faults only `conformance fuzz` reaches (other HTTP methods): measured in docs/fuzz.md instead."""
 
-CONFORMANT = {"capacity_429"}
-"""Fault switches that are no fault: documented refusals that no check may fail."""
+CONFORMANT = {"capacity_429", "raw_path"}
+"""Switches that are no fault: documented refusals, servers built differently. No check may fail them."""
+
+CONFORMANT_ROW = re.compile(r"^\| `(?P<switch>\w+)` \| [^|]+ \| [^|]+ \|$")
 
 
 def table_rows() -> list[tuple[str, str, str]]:
@@ -37,11 +41,21 @@ def table_rows() -> list[tuple[str, str, str]]:
     return [(m["fault"], m["check"], m["profile"]) for m in rows if m is not None]
 
 
+def conformant_rows() -> list[str]:
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("### Conformant servers built differently", 1)[1].split("\n## ", 1)[0]
+    rows = [CONFORMANT_ROW.match(line) for line in section.splitlines()]
+    return [m["switch"] for m in rows if m is not None and m["switch"] != "switch"]
+
+
 ROWS = table_rows()
+CONFORMANT_ROWS = conformant_rows()
 
 
-def run_smallest(faults: set[str], profile: str, checks: tuple[str, ...] = ()) -> RunResult:
-    with fake_server(faults, token=TOKEN) as url:
+def run_smallest(
+    faults: set[str], profile: str, checks: tuple[str, ...] = (), request_lines: list[str] | None = None
+) -> RunResult:
+    with fake_server(faults, token=TOKEN, request_lines=request_lines) as url:
         config = RunConfig(base_url=url, account_id="X", token=TOKEN, seed=11, profile=profile, checks=checks)
         final = list(run(config))[-1]
     assert isinstance(final, RunFinished)
@@ -51,6 +65,32 @@ def run_smallest(faults: set[str], profile: str, checks: tuple[str, ...] = ()) -
 def test_the_table_covers_every_check_and_every_verdict_fault() -> None:
     assert {check for _, check, _ in ROWS} == {c.id for c in registry.all()}
     assert {fault for fault, _, _ in ROWS} == FAULTS - INFRASTRUCTURE - FUZZ_ONLY - CONFORMANT
+
+
+def test_the_conformant_table_names_only_conformant_switches() -> None:
+    assert CONFORMANT_ROWS and set(CONFORMANT_ROWS) <= CONFORMANT
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("switch", CONFORMANT_ROWS)
+def test_each_conformant_server_fails_no_must_check(switch: str) -> None:
+    result = run_smallest({switch}, "smoke")
+    failed = [c.check.id for c in result.checks if c.status == "failed" and c.check.severity == "must"]
+    assert failed == [], [f.message for f in result.failures]
+
+
+@pytest.mark.slow
+def test_run_sends_the_model_literally_and_passes_a_server_routing_on_the_raw_path() -> None:
+    lines: list[str] = []
+    result = run_smallest({"raw_path"}, "smoke", request_lines=lines)
+    assert result.exit_code == 0, [f.message for f in result.failures]
+    posts = [line for line in lines if line.startswith("POST ")]
+    literal = f"POST /client/v4/accounts/X/ai/run/{MODEL} HTTP/1.1"
+    # Besides the model: the unknown model and unknown account that `unknown_model_rejected` asks for.
+    assert posts and {line for line in posts if line != literal} == {
+        f"POST /client/v4/accounts/X/ai/run/{UNKNOWN_MODEL} HTTP/1.1",
+        f"POST /client/v4/accounts/{UNKNOWN_ACCOUNT}/ai/run/{MODEL} HTTP/1.1",
+    }
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ from fake_server import fake_server
 from samples import TOKEN
 
 from conformance.cli import main
+from conformance.contract import MODEL, run_path
 from conformance.runner import load_recording
 
 FAST = ("--phase", "fuzzing", "--max-examples", "3", "--seed", "1")
@@ -99,6 +100,30 @@ def test_a_baseline_accepts_the_findings_of_the_same_seed(tmp_path: Path) -> Non
         again = fuzz(*target, cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "accepted by the baseline" in again.stdout
+
+
+@pytest.mark.slow
+def test_a_server_routing_on_the_raw_path_passes_with_the_model_literal_in_each_phase(tmp_path: Path) -> None:
+    # Such a server (a Worker reading `new URL(request.url).pathname`, like the live API)
+    # answers 400/5007 to `%40hf%2Fthebloke%2F...`: one encoded model is "valid data rejected".
+    lines: list[str] = []
+    with fake_server({"raw_path"}, token=TOKEN, account="f00d", request_lines=lines) as url:
+        args = ("--max-examples", "3", "--seed", "1")  # all three phases, positive and negative
+        done = fuzz("--base-url", url, "--account-id", "f00d", *args, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    literal = f"/client/v4/accounts/f00d/ai/run/{MODEL} HTTP/1.1"
+    run_lines = [line for line in lines if "/ai/run/" in line]
+    assert not [line for line in run_lines if "%40hf" in line or "/accounts/f00d/" not in line]
+    assert sum(line.endswith(literal) for line in run_lines) > len(run_lines) // 2
+    # Negative data mutates the model, and that mutation goes as schemathesis encodes it.
+    cases = results(tmp_path)["cases"]
+    assert isinstance(cases, list)
+    sent_literally = {
+        case["label"].split(":")[0]
+        for case in cases
+        if case["exchanges"][0]["request"]["url"] == url + run_path("f00d", MODEL)
+    }
+    assert sent_literally == {f"schemathesis {phase}" for phase in ("examples", "coverage", "fuzzing")}
 
 
 def test_a_conformant_server_passes_and_the_recording_holds_every_exchange(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from fake_server import fake_server
 
 from conformance.cli import main
+from conformance.contract import MODEL
 
 pytest_plugins = ["pytester"]
 
@@ -160,6 +161,46 @@ def test_a_batching_server_fails_the_concurrent_item(pytester: pytest.Pytester) 
             "    Received: answers change when requests run concurrently: * alone: '*'; at once: '*'*",
         ]
     )
+def test_the_suite_sends_the_model_literally_and_passes_a_server_routing_on_the_raw_path(
+    pytester: pytest.Pytester,
+) -> None:
+    # Such a server (a Worker reading `new URL(request.url).pathname`, like the live API)
+    # answers 400/5007 to `%40hf%2Fthebloke%2F...`.
+    lines: list[str] = []
+    with fake_server({"raw_path"}, token=TOKEN, request_lines=lines) as url:
+        result = pytester.runpytest(*suite(url, "-k", "stream-prompt or unknown"))
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] >= 2 and "failed" not in outcomes, result.stdout.str()
+    literal = f"POST /client/v4/accounts/X/ai/run/{MODEL} HTTP/1.1"
+    assert literal in lines
+    assert not [line for line in lines if "%40" in line or "%2F" in line]
+
+
+QUOTING_CHECK = """\
+from conformance import CheckFailure, NotApplicable, Observation, check
+
+
+@check(id="quotes_the_answer", severity="must", description="Fails quoting the answer.", clause="tests")
+def quotes_the_answer(observation: Observation) -> None:
+    if observation.exchange.status != 200 or observation.exchange.stream is not None:
+        raise NotApplicable
+    raise CheckFailure(received=observation.exchange.text, expected="no answer at all")
+"""
+
+
+def test_an_items_message_quoting_an_echoed_token_shows_it_redacted(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A common word as the token: a message is plain text, so it goes wherever the message has it.
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "true")
+    pytester.makepyfile(quoting=QUOTING_CHECK)
+    with fake_server({"echo_auth"}, token="true") as url:
+        result = pytester.runpytest_subprocess(
+            *suite(url, "-k", "prompt-minimal", "--conformance-checks-module=quoting.py")
+        )
+    assert result.parseoutcomes()["failed"] == 1, result.stdout.str()
+    result.stdout.fnmatch_lines(["quotes_the_answer (must) failed:", "*(you sent Bearer [[]REDACTED[]])*"])
+    assert "true" not in result.stdout.str().split("quotes_the_answer (must) failed:", 1)[1]
 
 
 def test_last_failed_reruns_exactly_the_failures_and_failed_first_orders_them_first(

@@ -48,11 +48,11 @@ def _follow_plain(events: Iterable[Event], redact: Callable[[str], str]) -> RunR
         elif isinstance(event, ItemFinished):
             result = event.result
             if result.outcome != "passed":
-                detail = result.error or ", ".join(k for k, v in result.checks.items() if v != "passed")
+                # The error may quote what the target sent; ids and check names are ours.
+                failed = ", ".join(k for k, v in result.checks.items() if v != "passed")
+                detail = redact(result.error) if result.error else failed
                 click.echo(
-                    printable(
-                        redact(f"[{event.index}/{event.total}] {result.outcome}: {result.id} ({detail})")
-                    ),
+                    printable(f"[{event.index}/{event.total}] {result.outcome}: {result.id} ({detail})"),
                     err=True,
                 )
             elif event.index % step == 0 or event.index == event.total:
@@ -109,27 +109,24 @@ def report_folder(report_dir: Path | None) -> Path:
 
 
 def print_outcome(result: RunResult, folder: Path, written: list[Path]) -> None:
+    result = result.redacted()  # the reason and messages may quote what the target sent
     c = result.counts
     verdict = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}[result.verdict]
     click.echo(
-        result.redact(
-            f"{verdict}: {c['cases_passed']}/{c['cases']} cases passed, {c['new_failures']} new failure(s), "
-            f"{c['baselined']} accepted by the baseline, {c['cases_error']} could not be judged; "
-            f"seed {result.seed}; exit {result.exit_code}"
-        )
+        f"{verdict}: {c['cases_passed']}/{c['cases']} cases passed, {c['new_failures']} new failure(s), "
+        f"{c['baselined']} accepted by the baseline, {c['cases_error']} could not be judged; "
+        f"seed {result.seed}; exit {result.exit_code}"
     )
     if result.reason:
-        click.echo(printable(result.redact(f"Reason: {result.reason}")))
+        click.echo(printable(f"Reason: {result.reason}"))
     for check in result.checks:
         new = [f for f in check.failures if not f.baselined]
         if new:
             first = new[0].message.split("\n")[0]
             click.echo(
                 printable(
-                    result.redact(
-                        f"  {check.status} {check.check.id} ({check.check.severity}) "
-                        f"on {len(new)} case(s), e.g. {new[0].case_id}: {first}"
-                    )
+                    f"  {check.status} {check.check.id} ({check.check.severity}) "
+                    f"on {len(new)} case(s), e.g. {new[0].case_id}: {first}"
                 )
             )
     if result.baseline is not None and result.baseline.fixed:

@@ -19,7 +19,7 @@ from conformance.cli._target import resolve_target, target_options
 from conformance.fuzz.engine import MODES, PHASES, FuzzSettings, Sending, fuzz
 from conformance.runner import RunConfig
 from conformance.runner.events import Event
-from conformance.runner.results import redact_secrets
+from conformance.runner.redaction import redact_secrets
 
 
 @click.command("fuzz")

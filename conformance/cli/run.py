@@ -17,7 +17,7 @@ from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.cli._target import resolve_target, target_options
 from conformance.runner import PROFILES, RunConfig
 from conformance.runner import run as run_suite
-from conformance.runner.results import redact_secrets
+from conformance.runner.redaction import redact_secrets
 from conformance.transport import TransportSettings
 
 

@@ -124,8 +124,14 @@ def _operation(model: str) -> dict[str, Any]:
                 "name": "model",
                 "in": "path",
                 "required": True,
-                "description": "The model name; it keeps its slashes and '@' on the wire.",
-                "schema": {"type": "string", "enum": [model], "default": model},
+                # OpenAPI 3.1 cannot say "send this path parameter unencoded" (allowReserved is
+                # for queries only), so the const is what the schemathesis hooks send literally.
+                "description": (
+                    f"The model name, sent literally: `/ai/run/{model}`, never percent-encoded. "
+                    "The live API and a server routing on the undecoded path answer an encoded name 400 "
+                    "(the schemathesis hooks send it literally in every phase)."
+                ),
+                "schema": {"type": "string", "const": model, "default": model},
             },
         ],
         "requestBody": {

@@ -8,7 +8,10 @@ touching the vendored input schema:
   which a JSON body cannot carry; a text strategy is registered instead.
 - Strings near 131072 code points: no generator draws them, so the boundary
   catalogue's maximal bodies are added as explicit examples.
-- The account id: ``CLOUDFLARE_ACCOUNT_ID``, when set, is the one sent.
+- The path: the model goes on the wire literally (``/ai/run/@hf/thebloke/...``,
+  as the seed page's curl sends it), never as schemathesis encodes a path
+  parameter (``%40hf%2Fthebloke%2F...``), which the live API refuses; and
+  ``CLOUDFLARE_ACCOUNT_ID``, when set, is the account sent. Both in every phase.
 
 ``[DONE]`` is declared in the document itself, and redaction of keys that
 contain "token" is configured in ``schemathesis.toml``.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import unquote
 
 import schemathesis
 from hypothesis import strategies as st
@@ -51,13 +55,40 @@ def account_id() -> str:
 
 
 @schemathesis.hook
-def map_path_parameters(context: schemathesis.HookContext, path_parameters: dict[str, Any]) -> dict[str, Any]:
+def before_call(context: schemathesis.HookContext, case: Any, kwargs: dict[str, Any]) -> None:
+    # Every request of every phase passes here; the map_* hooks see only what the
+    # fuzzing phase draws, not the examples or the coverage phase's values.
+    literal_path_parameters(case.operation, case.path_parameters)
     # The account id carries no constraint in the document, so nothing negative is
     # lost by replacing it; any other value would be answered 404 by a server
     # that serves one account.
-    if (_account or ACCOUNT_ENV in os.environ) and "account_id" in path_parameters:
-        return {**path_parameters, "account_id": account_id()}
-    return path_parameters
+    if (_account or ACCOUNT_ENV in os.environ) and "account_id" in case.path_parameters:
+        case.path_parameters["account_id"] = account_id()
+
+
+def literal_path_parameters(operation: Any, path_parameters: dict[str, Any]) -> None:
+    """Put back, unencoded, each path parameter whose value is its one allowed value (``const``).
+
+    schemathesis percent-encodes every path parameter (``@`` and ``/`` included);
+    the model name has to keep its ``@`` and ``/`` on the wire. A value other than
+    the allowed one (negative data) keeps schemathesis's encoding.
+    """
+    for parameter in operation.path_parameters:
+        allowed = _only_value(parameter.definition.get("schema", {}))
+        value = path_parameters.get(parameter.name)
+        if allowed is not None and isinstance(value, str) and unquote(value) == allowed:
+            path_parameters[parameter.name] = allowed
+
+
+def _only_value(schema: Any) -> str | None:
+    if not isinstance(schema, dict):
+        return None
+    if isinstance(schema.get("const"), str):
+        return str(schema["const"])
+    enum = schema.get("enum")
+    if isinstance(enum, list) and len(enum) == 1 and isinstance(enum[0], str):
+        return enum[0]
+    return None
 
 
 @schemathesis.hook
@@ -79,7 +110,7 @@ def before_add_examples(context: schemathesis.HookContext, examples: list[Any]) 
 def _model_default(operation: Any) -> str:
     for parameter in operation.path_parameters:
         if parameter.name == "model":
-            default = parameter.definition.get("schema", {}).get("default")
-            if isinstance(default, str):
+            default = _only_value(parameter.definition.get("schema", {}))
+            if default is not None:
                 return default
     return MODEL

@@ -53,6 +53,7 @@ from conformance.runner import (
     write_artifacts,
 )
 from conformance.runner.recording import exchange_from_json, exchange_to_json
+from conformance.runner.results import redact_case_result
 from conformance.transport import Exchange
 
 SHARED_KEY = "conformance"  # in xdist's workerinput (controller to workers) and workeroutput (back)
@@ -164,7 +165,9 @@ class ConformancePlugin:
         sending.submit([item.subject, *self._queued_after(item)])
         result = sending.verdicts[item.subject.id].result()
         self._ran[item.subject.id] = result
-        raise_for(result, strict=self.settings.strict, baseline=self.baseline)
+        # The item's message may quote what the target sent, an echoed token included.
+        secrets = (sending.config.token,) if sending.config.token else ()
+        raise_for(redact_case_result(result, secrets), strict=self.settings.strict, baseline=self.baseline)
 
     def _start(self) -> _Sending:
         if self._sending is None:

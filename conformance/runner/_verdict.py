@@ -10,6 +10,7 @@ from typing import Any
 from conformance.checks import Check, RunFacts
 from conformance.runner.baseline import load_baseline, save_baseline
 from conformance.runner.config import RunConfig
+from conformance.runner.redaction import redact_secrets
 from conformance.runner.results import (
     EXIT_FAIL,
     EXIT_PASS,
@@ -21,7 +22,7 @@ from conformance.runner.results import (
     Failure,
     RunResult,
     Verdict,
-    redact_secrets,
+    redact_case_result,
 )
 
 
@@ -38,13 +39,17 @@ def summarise(
     finished_at: str,
     duration_s: float,
 ) -> RunResult:
-    results = sorted(results, key=lambda r: r.id)
+    # Redacted before anything is summed or saved: every writer, the baseline included,
+    # then serializes values that hold no secret (docs/runner.md, "The token").
+    secrets = (config.token,) if config.token else ()
+    results = sorted((redact_case_result(r, secrets) for r in results), key=lambda r: r.id)
+    skipped = {check_id: redact_secrets(why, secrets) for check_id, why in skipped.items()}
+    reason = None if reason is None else redact_secrets(reason, secrets)
     accepted = load_baseline(config.baseline) if config.baseline and not config.update_baseline else set()
     if config.update_baseline and config.baseline is not None and config.baseline.is_file():
         previous = load_baseline(config.baseline)
     else:
         previous = accepted
-    secrets = (config.token,) if config.token else ()
 
     cases = tuple(_mark_baselined(r, accepted) for r in results)
     check_results = tuple(_check_result(c, cases, skipped.get(c.id)) for c in checks)
@@ -56,7 +61,7 @@ def summarise(
         judged = {(check_id, r.id) for r in cases for check_id in r.checks}
         fixed = tuple(sorted(k for k in previous - current if k in judged))
         if config.update_baseline:
-            save_baseline(config.baseline, failures, redact=lambda text: redact_secrets(text, secrets))
+            save_baseline(config.baseline, failures)
             accepted = current
             cases = tuple(_mark_baselined(r, accepted) for r in cases)
             check_results = tuple(_check_result(c, cases, skipped.get(c.id)) for c in checks)
@@ -106,7 +111,6 @@ def summarise(
         checks=check_results,
         cases=cases,
         baseline=baseline,
-        secrets=secrets,
     )
 
 

@@ -46,15 +46,17 @@ def load_baseline_reasons(path: Path) -> dict[Key, str]:
 
 
 def save_baseline(path: Path, failures: list[Failure], redact: Callable[[str], str] | None = None) -> None:
-    """Write every failure as accepted, sorted, with the first line of its message for readers."""
-    accepted = sorted({(f.check_id, f.case_id): f.message.split("\n")[0] for f in failures}.items())
+    """Write every failure as accepted, sorted, with the first line of its message for readers.
+
+    ``redact``, when given, is applied to each message (a value), never to the file's text.
+    """
+    keep = redact or (lambda text: text)
+    accepted = sorted({(f.check_id, f.case_id): keep(f.message.split("\n")[0]) for f in failures}.items())
     document = {
         "format": FORMAT,
         "format_version": 1,
         "accepted": [{"check": c, "case_id": i, "message": m} for (c, i), m in accepted],
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    if redact is not None:
-        text = redact(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -20,14 +20,14 @@ from conformance.contract.bounded_json import MAX_DEPTH, read_json
 from conformance.errors import UsageError
 from conformance.generation import Case
 from conformance.runner.config import RunConfig
-from conformance.runner.results import redact_secrets
+from conformance.runner.redaction import redact_exchange
 from conformance.transport import Exchange, StreamFacts, Timing
 
 FORMAT = "workers-ai-conformance/recording"
 
 
 class Recorder:
-    """Appends items to a recording as they finish; the token is scrubbed from every line."""
+    """Appends items to a recording as they finish; the token is taken out of every exchange's values."""
 
     def __init__(self, stream: IO[str], secrets: tuple[str, ...]) -> None:
         self._stream = stream
@@ -57,11 +57,11 @@ class Recorder:
         return recorder
 
     def _write(self, document: dict[str, Any]) -> None:
-        line = json.dumps(document, ensure_ascii=False)
-        self._stream.write(redact_secrets(line, self._secrets) + "\n")
+        self._stream.write(json.dumps(document, ensure_ascii=False) + "\n")
 
     def add(self, item: Case | Scenario, exchanges: tuple[Exchange, ...]) -> None:
-        self._write({"item": item_to_json(item), "exchanges": [exchange_to_json(e) for e in exchanges]})
+        redacted = [exchange_to_json(redact_exchange(e, self._secrets)) for e in exchanges]
+        self._write({"item": item_to_json(item), "exchanges": redacted})
 
     def close(self) -> None:
         self._stream.close()

@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from conformance.checks import Check, Scenario
 from conformance.generation import Case
-from conformance.transport import REDACTED, Exchange
+from conformance.runner.redaction import redact_exchange, redact_secrets
+from conformance.transport import Exchange
 
 CaseOutcome = Literal["passed", "failed", "error"]
 CheckStatus = Literal["passed", "failed", "skipped", "error"]
@@ -109,6 +110,7 @@ class RunResult:
     load: dict[str, Any] | None = None
     """A load test's figures and gates (``conformance load``), JSON-ready; None for every other run."""
     secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    """Secrets still to take out of the values: `redacted` does. A run's own result comes redacted (empty)."""
 
     @property
     def failures(self) -> list[Failure]:
@@ -118,22 +120,44 @@ class RunResult:
     def new_failures(self) -> list[Failure]:
         return [f for f in self.failures if not f.baselined]
 
-    def redact(self, text: str) -> str:
-        """``text`` with every secret of the run replaced by ``[REDACTED]``."""
-        return redact_secrets(text, self.secrets)
+    def redacted(self) -> RunResult:
+        """This result with every secret taken out of its values (docs/runner.md, "The token").
+
+        Every writer calls it first; on a result that holds no secret it returns the result itself.
+        """
+        if not any(self.secrets):
+            return self
+        secrets = self.secrets
+        checks = tuple(
+            replace(
+                c,
+                failures=tuple(redact_failure(f, secrets) for f in c.failures),
+                skip_reason=None if c.skip_reason is None else redact_secrets(c.skip_reason, secrets),
+            )
+            for c in self.checks
+        )
+        return replace(
+            self,
+            reason=None if self.reason is None else redact_secrets(self.reason, secrets),
+            checks=checks,
+            cases=tuple(redact_case_result(c, secrets) for c in self.cases),
+            secrets=(),
+        )
 
 
-def redact_secrets(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by ``[REDACTED]``.
+def redact_failure(failure: Failure, secrets: Sequence[str]) -> Failure:
+    """The failure with the secrets taken out of its message (which may quote what the target sent)."""
+    return replace(failure, message=redact_secrets(failure.message, secrets))
 
-    Every writer of a run's output goes through this, so one rule decides what
-    is scrubbed; an empty secret is skipped (replacing "" would pad every
-    character).
 
-    >>> redact_secrets("Bearer s3cret", ["s3cret"])
-    'Bearer [REDACTED]'
-    """
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
+def redact_case_result(result: CaseResult, secrets: Sequence[str]) -> CaseResult:
+    """What the target sent and every message about it, with the secrets taken out; ids and statuses kept."""
+    if not any(secrets):
+        return result
+    return replace(
+        result,
+        failures=tuple(redact_failure(f, secrets) for f in result.failures),
+        skips=tuple(redact_failure(f, secrets) for f in result.skips),
+        exchanges=tuple(redact_exchange(e, secrets) for e in result.exchanges),
+        error=None if result.error is None else redact_secrets(result.error, secrets),
+    )

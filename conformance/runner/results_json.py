@@ -60,11 +60,11 @@ def results_document(result: RunResult) -> dict[str, Any]:
 
 
 def write_results_json(result: RunResult, path: Path) -> Path:
-    """Write results.json, with every secret of the run redacted."""
-    text = json.dumps(results_document(result), indent=1, ensure_ascii=False)
+    """Write results.json, with every secret of the run taken out of its values."""
+    text = json.dumps(results_document(result.redacted()), indent=1, ensure_ascii=False)
     # A target's JSON may hold a lone surrogate ("\ud800"): backslashreplace writes it back as
     # that same escape, which is still valid JSON, where strict UTF-8 would raise.
-    path.write_text(result.redact(text) + "\n", encoding="utf-8", errors="backslashreplace")
+    path.write_text(text + "\n", encoding="utf-8", errors="backslashreplace")
     return path
 
 

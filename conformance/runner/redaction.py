@@ -1,0 +1,179 @@
+"""Taking the run's secrets out of what it writes: from values, never from keys or syntax.
+
+The token reaches a run's output only through what the target sent back (a
+server that echoes the Authorization header into its text) and the messages
+that quote it; the request headers are recorded as ``Bearer [REDACTED]`` when
+sent. Each of those values is redacted before anything is serialized, so a
+report stays valid whatever the token is: one character, one that JSON escapes
+(``"``, ``\\``, ``é``), a common word such as ``true`` or ``result``.
+
+- Plain text (a message, a header value, a body that is not JSON): every
+  occurrence of the token is replaced by ``[REDACTED]``.
+- JSON text (a body, a stream event): the token is replaced inside each string
+  value, found after JSON unescaping; keys, numbers, ``true``/``false``/``null``
+  and the punctuation stay as the target sent them, so the text still parses.
+- A stream: each ``data:`` line as JSON text or plain text; field names stay.
+
+>>> redact_json_text('{"result": {"response": "you sent Bearer true"}, "success": true}', ["true"])
+'{"result": {"response": "you sent Bearer [REDACTED]"}, "success": true}'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from conformance.contract.bounded_json import read_json
+from conformance.transport import DONE, REDACTED, Exchange, StreamFacts
+
+# A complete JSON string literal, escapes included (unrolled: linear on long bodies).
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_KEY_FOLLOWS = re.compile(r"[ \t\r\n]*:")
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def redact_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced by ``[REDACTED]``: for plain text, never for JSON text.
+
+    A message may quote a target's JSON text or a Python repr, so each secret is
+    also looked for as JSON and repr escape it (``q\\"u`` for ``q"u``). An empty
+    secret is skipped (replacing "" would pad every character).
+
+    >>> redact_secrets("Bearer s3cret", ["s3cret"])
+    'Bearer [REDACTED]'
+    """
+    for secret in secrets:
+        for form in _written_forms(secret):
+            text = text.replace(form, REDACTED)
+    return text
+
+
+def _written_forms(secret: str) -> list[str]:
+    if not secret:
+        return []
+    forms = {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(secret)[1:-1],
+    }
+    return sorted(forms, key=len, reverse=True)  # an escaped form holds the plain one: it goes first
+
+
+def redact_json_text(text: str, secrets: Sequence[str]) -> str:
+    """JSON text with each secret replaced inside its string values, found after unescaping.
+
+    Keys and everything outside strings are left as they are, so text that
+    parsed still parses; only a changed string is written again (as JSON).
+    """
+    secrets = [s for s in secrets if s]
+    if not secrets or ("\\" not in text and not any(s in text for s in secrets)):
+        return text  # without escapes a string holds the secret only as it is written
+    pieces: list[str] = []
+    start = 0
+    for found in _STRING.finditer(text):
+        if _KEY_FOLLOWS.match(text, found.end()):
+            continue
+        literal = found.group()
+        value = _unescaped(literal)
+        if value is None:  # an escape JSON does not have: not JSON, so as plain text
+            redacted = '"' + redact_secrets(literal[1:-1], secrets) + '"'
+        else:
+            scrubbed = redact_secrets(value, secrets)
+            redacted = literal if scrubbed == value else _escaped(scrubbed)
+        if redacted != literal:
+            pieces += [text[start : found.start()], redacted]
+            start = found.end()
+    return "".join(pieces) + text[start:] if pieces else text
+
+
+def redact_text(text: str, secrets: Sequence[str]) -> str:
+    """``text`` as JSON text when it parses as JSON, else as plain text."""
+    if not any(secrets):
+        return text
+    try:
+        read_json(text)
+    except (ValueError, RecursionError):
+        return redact_secrets(text, secrets)
+    return redact_json_text(text, secrets)
+
+
+def redact_event_stream(text: str, secrets: Sequence[str]) -> str:
+    """An event stream's text: each field's value redacted (``data`` as JSON text when it is), names kept."""
+    parts = _LINE_END.split(text)
+    for index in range(0, len(parts), 2):  # lines at even indices, their line ends between
+        name, colon, value = parts[index].partition(":")
+        if not colon:
+            continue  # a field name alone: syntax
+        redact = redact_text if name == "data" else redact_secrets
+        parts[index] = name + colon + redact(value, secrets)
+    return "".join(parts)
+
+
+def redact_body(body: bytes, secrets: Sequence[str], *, event_stream: bool = False) -> bytes:
+    """A response body: JSON text when it parses, else an event stream's fields, else plain text."""
+    if not any(secrets) or not body:
+        return body
+    # surrogateescape: bytes that are not UTF-8 come back unchanged.
+    text = body.decode("utf-8", errors="surrogateescape")
+    try:
+        read_json(text)
+    except (ValueError, RecursionError):
+        redacted = redact_event_stream(text, secrets) if event_stream else redact_secrets(text, secrets)
+    else:
+        redacted = redact_json_text(text, secrets)
+    return body if redacted == text else redacted.encode("utf-8", errors="surrogateescape")
+
+
+def redact_stream(facts: StreamFacts, secrets: Sequence[str]) -> StreamFacts:
+    """Each event's data redacted as `redact_text` does; ``[DONE]`` kept."""
+    if not any(secrets):
+        return facts
+    events = tuple(e if e == DONE else redact_text(e, secrets) for e in facts.events)
+    broke_at = None if facts.broke_at is None else redact_secrets(facts.broke_at, secrets)
+    return replace(facts, events=events, broke_at=broke_at)
+
+
+def redact_exchange(exchange: Exchange, secrets: Sequence[str]) -> Exchange:
+    """What the target sent (headers, body, stream) and the error, redacted.
+
+    The request (URL, headers, body) is what the toolkit sent: its Authorization
+    header is recorded redacted already, and nothing else in it holds the token.
+    """
+    if not any(secrets):
+        return exchange
+    streamed = exchange.stream is not None or exchange.content_type == "text/event-stream"
+    return replace(
+        exchange,
+        headers={name: _redact_header(name, value, secrets) for name, value in exchange.headers.items()},
+        body=redact_body(exchange.body, secrets, event_stream=streamed),
+        stream=None if exchange.stream is None else redact_stream(exchange.stream, secrets),
+        error=None if exchange.error is None else redact_secrets(exchange.error, secrets),
+    )
+
+
+def _redact_header(name: str, value: str, secrets: Sequence[str]) -> str:
+    if name != "content-type":
+        return redact_secrets(value, secrets)
+    # The media type is syntax (``text/event-stream``), which the checks read again on replay;
+    # its parameters are values.
+    media_type, semicolon, parameters = value.partition(";")
+    return media_type + semicolon + redact_secrets(parameters, secrets)
+
+
+def _unescaped(literal: str) -> str | None:
+    if "\\" not in literal:
+        return literal[1:-1]
+    try:
+        value = json.loads(literal, strict=False)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _escaped(value: str) -> str:
+    # A lone surrogate (from "\ud800") is written back as its escape, which every JSON reader takes.
+    return json.dumps(value, ensure_ascii=_SURROGATE.search(value) is not None)
