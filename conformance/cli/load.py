@@ -250,6 +250,7 @@ def load_command(
 
 
 def _print_outcome(result: RunResult, written: list[Path]) -> None:
+    result = result.redacted()  # the reason and messages may quote what the target sent
     load = result.load or {}
     verdict = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}[result.verdict]
     tokens = load.get("tokens", {})
@@ -261,18 +262,12 @@ def _print_outcome(result: RunResult, written: list[Path]) -> None:
         f"seed {result.seed}; exit {result.exit_code}"
     )
     if result.reason:
-        click.echo(printable(result.redact(f"Reason: {result.reason}")))
+        click.echo(printable(f"Reason: {result.reason}"))
     for gate in load.get("gates", []):
         if not gate["passed"]:
-            click.echo(
-                printable(
-                    result.redact(f"  gate crossed: {gate['name']}: {gate['value']} (limit: {gate['limit']})")
-                )
-            )
+            click.echo(printable(f"  gate crossed: {gate['name']}: {gate['value']} (limit: {gate['limit']})"))
     for check in result.checks:
         if check.failures:
             first = check.failures[0].message.split("\n")[0]
-            click.echo(
-                printable(result.redact(f"  failed {check.check.id} ({check.check.severity}), e.g.: {first}"))
-            )
+            click.echo(printable(f"  failed {check.check.id} ({check.check.severity}), e.g.: {first}"))
     click.echo(f"Reports: {', '.join(str(p) for p in written)}")
