@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-from conformance.contract import DEFAULT_MAX_TOKENS, MODEL, request_validator, run_path
+from conformance.contract import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, MODEL, request_validator, run_path
 from conformance.generation.cases import LARGE_BODY_BYTES
 
 FAULTS = frozenset(
@@ -69,6 +69,13 @@ FAULTS = frozenset(
         "capacity_429",  # 429/3040 with Retry-After: 0, every time, to bodies over 64 KiB (conformant)
         "capacity_429_bad_envelope",  # the same 429s, with the error code as a string ("3040")
         "forbidden_403_plain_text",  # 403 as text/plain with no envelope for a wrong token
+        # Conformant behaviours other than the default, for `conformance diff` (one differs from the other):
+        "bad_input_code_3003",  # schema-invalid bodies get 400 with code 3003 instead of 5006
+        "refuse_large_413",  # bodies over 64 KiB get 413/3006, a body limit (the default answers a valid one)
+        "no_usage",  # no usage, in JSON answers or streams
+        "sample_unseeded",  # random text (other words) without a seed at a temperature above 0
+        "random_padding",  # stream events' p padding of random length and content
+        "shuffled_headers",  # response headers in a random order, with a random x-request-id
     }
 )
 
@@ -128,8 +135,14 @@ def _text(body: dict[str, Any], faults: set[str], streamed: bool) -> list[str]:
     key = json.dumps({k: body.get(k) for k in ("prompt", "messages", "seed", "temperature")}, sort_keys=True)
     seed = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
     random_text = "nondeterministic" in faults or (streamed and "stream_ignores_seed" in faults)
-    rng = random.Random(seed if not random_text else None)
-    words = [rng.choice(WORDS) + " " for _ in range(limit)]
+    # As a sampling model at temperature 0.6: words a repeat would almost never draw again, however short.
+    sampled = (
+        "sample_unseeded" in faults
+        and "seed" not in body
+        and body.get("temperature", DEFAULT_TEMPERATURE) != 0
+    )
+    rng = random.Random(seed if not (random_text or sampled) else None)
+    words = [rng.choice(WORDS) + (str(rng.randrange(10**6)) if sampled else "") + " " for _ in range(limit)]
     if streamed and "stream_mismatch" in faults and words:
         words[0] = "mismatch "
     if "too_many_chars" in faults:
@@ -149,12 +162,22 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
+        pairs = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+        pairs += [(name.replace("_", "-"), value) for name, value in headers.items()]
+        self._send_headers(pairs)
         self.wfile.write(data)
+
+    def _send_headers(self, pairs: list[tuple[str, str]]) -> None:
+        if "shuffled_headers" in self.state.faults:
+            pairs = [
+                *pairs,
+                ("X-Request-Id", f"{random.getrandbits(64):016x}"),
+                ("Cache-Control", "no-store"),
+            ]
+            random.shuffle(pairs)
+        for name, value in pairs:
+            self.send_header(name, value)
+        self.end_headers()
 
     def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -205,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(raw) > LARGE_BODY_BYTES and faults & {"capacity_429", "capacity_429_bad_envelope"}:
             # A capacity gate that charges by size: a large body never fits, however often it is retried.
             return self._error(429, 3040, "Capacity temporarily exceeded", Retry_After="0")
-        if len(raw) > MAX_BODY_BYTES:
+        if len(raw) > MAX_BODY_BYTES or ("refuse_large_413" in faults and len(raw) > LARGE_BODY_BYTES):
             if "bare_413" in faults:
                 return self._send_bytes(413, b"Payload Too Large", "text/plain")
             return self._error(413, 3006, "Request is too large")
@@ -221,6 +244,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._error(429, 3040, "Capacity temporarily exceeded", Retry_After="0")
         valid = request_validator().is_valid(body)
         if not valid and "accept_invalid" not in faults:
+            if "bad_input_code_3003" in faults:
+                return self._error(400, 3003, "Bad request body")
             return self._error(400, 5006, "AiError: Bad input")
         if valid and "reject_valid" in faults:
             return self._error(400, 5006, "AiError: Bad input")
@@ -256,7 +281,7 @@ class _Handler(BaseHTTPRequestHandler):
         result: dict[str, Any] = {"response": "".join(words)}
         if "echo_auth" in faults:
             result["response"] += f" (you sent {auth})"
-        if "too_many_chars" not in faults:
+        if "too_many_chars" not in faults and "no_usage" not in faults:
             result["usage"] = usage
         if "bad_result" in faults:
             result["response"] = 5
@@ -283,9 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
         faults = self.state.faults
         self.send_response(200)
         ctype = "application/json" if "wrong_content_type" in faults else "text/event-stream"
-        self.send_header("Content-Type", ctype)
-        self.send_header("Connection", "close")
-        self.end_headers()
+        self._send_headers([("Content-Type", ctype), ("Connection", "close")])
         self.close_connection = True
         if "endless_stream" in faults:
             try:
@@ -295,10 +318,11 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(0.001)
             except OSError:
                 return
-        events = [json.dumps({"response": w, "p": "abc"}) for w in words]
+        events = [json.dumps({"response": w, "p": _padding(faults)}) for w in words]
         if "stream_bad_json" in faults:
             events.insert(1, "{not json")
-        events.append(json.dumps({"response": "", "usage": usage}))
+        if "no_usage" not in faults:
+            events.append(json.dumps({"response": "", "usage": usage}))
         if "stream_no_done" not in faults:
             events.append("[DONE]")
         if "stream_after_done" in faults:
@@ -314,6 +338,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data[start : start + 7])
             self.wfile.flush()
         self.close_connection = True
+
+
+def _padding(faults: set[str]) -> str:
+    if "random_padding" in faults:
+        return "".join(random.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=random.randint(1, 40)))
+    return "abc"
 
 
 @contextmanager

@@ -31,8 +31,21 @@ ALLOWED: dict[str, frozenset[str]] = {
     "server": frozenset({"errors", "contract", "transport"}),
     # schemathesis as a second engine: a consumer of the runner, like the CLI.
     "fuzz": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
+    # `conformance diff`: the runner's plan sent to two sides, compared; a consumer like fuzz.
+    "diff": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
     "cli": frozenset(
-        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server", "fuzz"}
+        {
+            "errors",
+            "contract",
+            "generation",
+            "transport",
+            "checks",
+            "runner",
+            "report",
+            "server",
+            "fuzz",
+            "diff",
+        }
     ),
     # The facade re-exports the library; the CLI and the server (starlette, uvicorn)
     # stay out of `import conformance`.
@@ -56,6 +69,7 @@ FORBIDDEN_THIRD_PARTY: dict[str, frozenset[str]] = {
     "runner": frozenset({"pytest", "click", "jinja2"}),
     "report": frozenset({"httpx", "click"}),
     "fuzz": frozenset({"click", "jinja2", "pytest"}),
+    "diff": frozenset({"click", "jinja2", "pytest", "httpx"}),
 }
 
 

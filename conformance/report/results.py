@@ -15,8 +15,11 @@ from conformance.errors import JSONReadError, UsageError
 RESULTS_FORMAT = "workers-ai-conformance/results"
 """The ``format`` member every results file carries."""
 
-RESULTS_FORMAT_VERSION = 1
-"""The ``format_version`` this report reads; additive changes keep it."""
+RESULTS_FORMAT_VERSION = 2
+"""The ``format_version`` runs write now; additive changes keep it."""
+
+READ_FORMAT_VERSIONS = (1, 2)
+"""Every ``format_version`` this report reads: version 2 adds sections to version 1 and changes none."""
 
 
 def load_results(path: Path) -> dict[str, Any]:
@@ -55,8 +58,9 @@ def check_results(results: Any, *, source: str = "results") -> None:
             "This file was not written by `conformance run`."
         )
     version = results.get("format_version")
-    if version != RESULTS_FORMAT_VERSION:
+    if isinstance(version, bool) or version not in READ_FORMAT_VERSIONS:
+        expected = " or ".join(str(v) for v in READ_FORMAT_VERSIONS)
         raise UsageError(
             f"{source}: Received format_version {version!r}. "
-            f"Expected {RESULTS_FORMAT_VERSION}. Render it with the toolkit version that wrote it."
+            f"Expected {expected}. Render it with the toolkit version that wrote it."
         )

@@ -4,6 +4,8 @@ A failure that blocks the run is a ``<failure>``; one that does not (accepted
 by the baseline, or a ``should`` failure without ``--strict``) is a
 ``<skipped>`` whose message says why, so the CI page stays as green as the
 exit code. A case that could not be judged (the request failed) is an ``<error>``.
+A side-by-side run (``conformance diff``) adds a suite with one testcase per
+class of difference.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from conformance.runner.differences import Differences
 from conformance.runner.results import Failure, RunResult
 
 # Characters XML 1.0 forbids even escaped (C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF).
@@ -88,11 +91,14 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
             case = ET.SubElement(suite, "testcase", classname=check.check.id, name="(check)", time="0")
             ET.SubElement(case, "skipped", message=check.skip_reason or "skipped")
 
-    for element in (suite, suites):
-        element.set("tests", str(tests))
-        element.set("failures", str(failures))
-        element.set("errors", str(errors))
-    suite.set("skipped", str(skipped))
+    for name, value in (("tests", tests), ("failures", failures), ("errors", errors), ("skipped", skipped)):
+        suite.set(name, str(value))
+    if result.differences is not None:
+        counted = _differences_suite(suites, result.differences)
+        tests += len(counted)
+        failures += sum(counted)
+    for name, value in (("tests", tests), ("failures", failures), ("errors", errors)):
+        suites.set(name, str(value))
     for element in suites.iter():
         # Messages quote what the target sent, and that may be any character at all.
         if element.text:
@@ -100,6 +106,37 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
         for name, value in element.attrib.items():
             element.set(name, xml_text(value))
     return ET.ElementTree(suites)
+
+
+def _differences_suite(suites: ET.Element, found: Differences) -> list[bool]:
+    """A testcase per class of difference: failed when one is counted; returns which failed."""
+    suite = ET.SubElement(suites, "testsuite", name="conformance.diff", hostname="localhost", time="0")
+    failed = []
+    skipped = 0
+    for klass, row in found.counts().items():
+        case = ET.SubElement(suite, "testcase", classname="diff", name=klass, time="0")
+        listed = [d for d in found.differences if d.klass == klass and d.standing != "noise"]
+        failed.append(row["counted"] > 0)
+        if row["counted"]:
+            lines = [
+                f"{d.case_id}"
+                + ("" if d.exchange is None else f" request {d.exchange + 1}")
+                + f": {d.fact}: reference {d.reference!r}, target {d.target!r}"
+                for d in listed
+                if d.standing == "counted"
+            ]
+            message = f"{row['counted']} difference(s) from the reference, e.g. {lines[0]}"
+            ET.SubElement(case, "failure", message=message, type="difference").text = "\n".join(lines)
+        elif row["accepted"]:
+            skipped += 1
+            ET.SubElement(
+                case, "skipped", message=f"{row['accepted']} difference(s) accepted: {listed[0].note}"
+            )
+    suite.set("tests", str(len(failed)))
+    suite.set("failures", str(sum(failed)))
+    suite.set("errors", "0")
+    suite.set("skipped", str(skipped))
+    return failed
 
 
 def xml_text(text: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from conformance.checks import Check, Scenario
 from conformance.generation import Case
+from conformance.runner.differences import Differences
 from conformance.transport import REDACTED, Exchange
 
 CaseOutcome = Literal["passed", "failed", "error"]
@@ -107,6 +108,8 @@ class RunResult:
     cases: tuple[CaseResult, ...]
     baseline: BaselineReport | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    differences: Differences | None = None
+    """Set by `conformance diff`: where the target disagrees with a reference."""
 
     @property
     def failures(self) -> list[Failure]:

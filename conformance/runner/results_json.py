@@ -1,4 +1,4 @@
-"""results.json, format version 1 (docs/results-format.md), built from a `RunResult`."""
+"""results.json, format version 2 (docs/results-format.md), built from a `RunResult`."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from conformance.contract import read_bytes
 from conformance.contract.bounded_json import read_json
 from conformance.generation import Case
 from conformance.runner._verdict import toolkit_version
+from conformance.runner.differences import Difference, Differences
 from conformance.runner.results import CaseResult, CheckResult, RunResult
 from conformance.transport import Exchange, StreamFacts
 
 FORMAT = "workers-ai-conformance/results"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUMMARISED_BODY_BYTES = 4 * 1024  # request bodies above this are summarised, not copied
 MAX_BODY_TEXT = 64 * 1024
 TRANSCRIPT_ENDS = 50
@@ -55,6 +56,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
             "fixed": [{"check": c, "case_id": i} for c, i in result.baseline.fixed],
             "updated": result.baseline.updated,
         },
+        "differences": None if result.differences is None else _differences(result.differences),
     }
 
 
@@ -65,6 +67,37 @@ def write_results_json(result: RunResult, path: Path) -> Path:
     # that same escape, which is still valid JSON, where strict UTF-8 would raise.
     path.write_text(result.redact(text) + "\n", encoding="utf-8", errors="backslashreplace")
     return path
+
+
+def _differences(found: Differences) -> dict[str, Any]:
+    listed = [d for d in found.differences if d.standing != "noise"]
+    return {
+        "reference": found.reference,
+        "noise_sample": found.noise_sample,
+        "allowed": list(found.allowed),
+        "strict_text": found.strict_text,
+        "cases_compared": found.cases_compared,
+        "texts": {"compared": found.texts_compared, "same": found.texts_same},
+        "counts": found.counts(),
+        "disagreements": [{**_difference(d), "accepted": d.standing == "accepted"} for d in listed],
+        "noise": [_difference(d) for d in found.differences if d.standing == "noise"],
+        "reference_exchanges": {
+            case_id: [_exchange(e) for e in found.reference_exchanges.get(case_id, ())]
+            for case_id in dict.fromkeys(d.case_id for d in listed)
+        },
+    }
+
+
+def _difference(difference: Difference) -> dict[str, Any]:
+    return {
+        "case_id": difference.case_id,
+        "exchange": difference.exchange,
+        "class": difference.klass,
+        "fact": difference.fact,
+        "reference": difference.reference,
+        "target": difference.target,
+        "note": difference.note,
+    }
 
 
 def _check(check: CheckResult) -> dict[str, Any]:
