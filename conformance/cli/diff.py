@@ -141,18 +141,25 @@ def diff_command(
         click.echo(f"conformance diff: asking the {label}", err=True)
         return follow(events, lambda text: redact_secrets(text, secrets), failures=label == "target")
 
+    def reference_for(url: str | None) -> Reference:
+        if capture is not None:
+            return capture
+        assert other is not None and url is not None
+        return LiveReference(url, other.account_id or "", other.token, other.embedded)
+
+    # Usage errors before any server starts or folder is made.
     if not target.embedded:
-        config_for(target.base_url or "")  # usage errors before any server starts or folder is made
+        config_for(target.base_url or "")
+    if other is not None and not other.embedded:
+        reference_for(other.base_url)
     opened: AbstractContextManager[str | None] = other.opened if other is not None else nullcontext(None)
     with target.opened as url, opened as other_url:
         config = config_for(url)
-        reference: Reference
-        if capture is not None:
-            reference, against = capture, f"the capture {capture.path}"
+        reference = reference_for(other_url)
+        if isinstance(reference, Capture):
+            against = f"the capture {reference.path}"
         else:
-            assert other is not None and other_url is not None
-            reference = LiveReference(other_url, other.account_id or "", other.token, other.embedded)
-            against = other_url + (" (embedded reference server)" if other.embedded else "")
+            against = reference.base_url + (" (embedded reference server)" if reference.embedded else "")
         click.echo(
             f"conformance diff: {config.profile} profile, seed {config.run_seed}: {url} against {against}",
             err=True,

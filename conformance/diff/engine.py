@@ -20,6 +20,7 @@ from typing import Any
 from conformance.diff.capture import Capture
 from conformance.diff.compare import Sample, Sides, compare_case
 from conformance.diff.verdict import DiffSettings, conclude, settle, untestable
+from conformance.errors import UsageError
 from conformance.runner import Plan, RunConfig, RunFinished, RunResult, plan_run, run
 from conformance.runner.differences import Difference, Differences
 from conformance.runner.events import Event
@@ -45,6 +46,12 @@ class LiveReference:
     account_id: str
     token: str | None = field(default=None, repr=False)
     embedded: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise UsageError(f"--reference-url={self.base_url!r} is not an http:// or https:// URL")
+        if not self.account_id or "/" in self.account_id:
+            raise UsageError(f"--reference-account-id={self.account_id!r} is not an account id")
 
     def config_for(self, target: RunConfig) -> RunConfig:
         """The target's run configuration pointed at the reference, writing nothing of its own."""
