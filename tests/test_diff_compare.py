@@ -69,6 +69,8 @@ def test_a_difference_where_the_reference_disagrees_with_itself_is_noise_and_say
 def test_a_differing_status_is_one_difference_not_one_per_fact_below_it() -> None:
     found = live(error(413, 3006), ok())
     assert [(d.klass, d.reference, d.target) for d in found] == [("status", 413, 200)]
+    assert found[0].note == "status class 4xx against 2xx"
+    assert live(error(401, 10000), error(403, 10000))[0].note == "the same status class, 4xx"
 
 
 def test_usage_present_against_absent_is_a_fields_difference() -> None:

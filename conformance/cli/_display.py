@@ -163,12 +163,12 @@ def _print_differences(found: Differences, redact: Callable[[str], str]) -> None
         said = (
             f"reference {describe(first.fact, first.reference)}, target {describe(first.fact, first.target)}"
         )
-        accepted = f" ({first.note})" if row["counted"] == 0 and first.note else ""
+        note = f" ({first.note})" if first.note else ""
         click.echo(
             printable(
                 redact(
-                    f"  {klass}: {row['counted']} counted, {row['accepted']} accepted{accepted}; "
-                    f"e.g. {where}: {first.fact}: {said}"
+                    f"  {klass}: {row['counted']} counted, {row['accepted']} accepted; "
+                    f"e.g. {where}: {first.fact}: {said}{note}"
                 )
             )
         )

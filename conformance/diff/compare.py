@@ -88,5 +88,13 @@ def _difference(
         shown(fact, reference),
         shown(fact, target),
         "noise" if why else "counted",
-        why or "",
+        why or (_status_classes(reference, target) if fact == "status" else ""),
     )
+
+
+def _status_classes(reference: object, target: object) -> str:
+    """The status classes of two differing statuses, said in words: ``2xx against 4xx``."""
+    classes = [f"{s // 100}xx" if isinstance(s, int) else str(s) for s in (reference, target)]
+    if classes[0] == classes[1]:
+        return f"the same status class, {classes[0]}"
+    return f"status class {classes[0]} against {classes[1]}"

@@ -17,6 +17,9 @@ from pathlib import Path
 from conformance.runner.differences import Differences
 from conformance.runner.results import Failure, RunResult
 
+LISTED_DIFFERENCES = 100
+"""Differences of one class written out in its testcase; the rest are counted."""
+
 # Characters XML 1.0 forbids even escaped (C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF).
 # ElementTree writes them as they are, and the file then fails every XML parser.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -94,7 +97,7 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
     for name, value in (("tests", tests), ("failures", failures), ("errors", errors), ("skipped", skipped)):
         suite.set(name, str(value))
     if result.differences is not None:
-        counted = _differences_suite(suites, result.differences)
+        counted = _differences_suite(suites, result.differences, suite.get("timestamp", ""))
         tests += len(counted)
         failures += sum(counted)
     for name, value in (("tests", tests), ("failures", failures), ("errors", errors)):
@@ -108,9 +111,11 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
     return ET.ElementTree(suites)
 
 
-def _differences_suite(suites: ET.Element, found: Differences) -> list[bool]:
+def _differences_suite(suites: ET.Element, found: Differences, timestamp: str) -> list[bool]:
     """A testcase per class of difference: failed when one is counted; returns which failed."""
-    suite = ET.SubElement(suites, "testsuite", name="conformance.diff", hostname="localhost", time="0")
+    suite = ET.SubElement(
+        suites, "testsuite", name="conformance.diff", timestamp=timestamp, hostname="localhost", time="0"
+    )
     failed = []
     skipped = 0
     for klass, row in found.counts().items():
@@ -126,7 +131,9 @@ def _differences_suite(suites: ET.Element, found: Differences) -> list[bool]:
                 if d.standing == "counted"
             ]
             message = f"{row['counted']} difference(s) from the reference, e.g. {lines[0]}"
-            ET.SubElement(case, "failure", message=message, type="difference").text = "\n".join(lines)
+            more = [f"... and {len(lines) - LISTED_DIFFERENCES} more (results.json lists them all)"]
+            text = "\n".join(lines[:LISTED_DIFFERENCES] + (more if len(lines) > LISTED_DIFFERENCES else []))
+            ET.SubElement(case, "failure", message=message, type="difference").text = text
         elif row["accepted"]:
             skipped += 1
             ET.SubElement(

@@ -85,11 +85,18 @@ def _differences(found: Differences) -> list[str]:
         for klass in dict.fromkeys(d.klass for d in counted):
             d = next(d for d in counted if d.klass == klass)
             at = "" if d.exchange is None else f" request {d.exchange + 1}"
+            note = f" ({d.note})" if d.note else ""
             lines.append(
-                f"- `{klass}` `{d.case_id}`{at}: {d.fact}: reference `{d.reference}`, target `{d.target}`"
+                f"- `{klass}` `{d.case_id}`{at}: {d.fact}: reference {_code(d.reference)}, "
+                f"target {_code(d.target)}{note}"
             )
         lines.append("")
     return lines
+
+
+def _code(value: object) -> str:
+    # A backtick in what a target sent would end the code span early.
+    return "`" + str(value).replace("`", "'").replace("\n", " ") + "`"
 
 
 def write_summary(result: RunResult, path: Path) -> Path:
