@@ -259,3 +259,15 @@ def test_the_entry_point_runs_diff_and_its_help_names_the_reference_options(tmp_
         "--strict-text",
     ):
         assert option in done.stdout
+
+
+@pytest.mark.slow
+def test_the_embedded_reference_server_is_a_reference(tmp_path: Path) -> None:
+    # The fake server against the tiny model: both conform; what differs is theirs to differ in.
+    with fake_server(token=TOKEN) as mine:
+        done = invoke("--base-url", mine, "--reference-embedded", *SMOKE, "--report-dir", "o")
+    assert done.exit_code in (0, 1), done.output
+    section = reports(Path("o"))["differences"]
+    assert section["reference"]["kind"] == "embedded" and section["reference"]["embedded"] is True
+    assert section["noise_sample"] == "reference" and section["cases_compared"] > 40
+    assert "(embedded reference server)" in done.output
