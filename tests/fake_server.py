@@ -69,6 +69,7 @@ FAULTS = frozenset(
         "capacity_429",  # 429/3040 with Retry-After: 0, every time, to bodies over 64 KiB (conformant)
         "capacity_429_bad_envelope",  # the same 429s, with the error code as a string ("3040")
         "forbidden_403_plain_text",  # 403 as text/plain with no envelope for a wrong token
+        "lying_content_length",  # JSON answers announce 16 bytes more than they send, then close
         # Conformant behaviours other than the default, for `conformance diff` (one differs from the other):
         "bad_input_code_3003",  # schema-invalid bodies get 400 with code 3003 instead of 5006
         "refuse_large_413",  # bodies over 64 KiB get 413/3006, a body limit (the default answers a valid one)
@@ -162,7 +163,10 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
-        pairs = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+        lie = 16 if "lying_content_length" in self.state.faults else 0
+        if lie:
+            self.close_connection = True  # the client learns the body is short when the connection closes
+        pairs = [("Content-Type", content_type), ("Content-Length", str(len(data) + lie))]
         pairs += [(name.replace("_", "-"), value) for name, value in headers.items()]
         self._send_headers(pairs)
         self.wfile.write(data)

@@ -31,6 +31,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "server": frozenset({"errors", "contract", "transport"}),
     # schemathesis as a second engine: a consumer of the runner, like the CLI.
     "fuzz": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
+    # workerd with the page's Worker examples (docs/worker.md): a front end that judges what
+    # comes out of the binding with the checks, as the runner would.
+    "worker": frozenset({"errors", "contract", "generation", "transport", "checks"}),
+    # `conformance load` on Locust: beside fuzz, a consumer of the runner and its checks.
+    "load": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
     # `conformance diff`: the runner's plan sent to two sides, compared; a consumer like fuzz.
     "diff": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
     "cli": frozenset(
@@ -44,6 +49,8 @@ ALLOWED: dict[str, frozenset[str]] = {
             "report",
             "server",
             "fuzz",
+            "worker",
+            "load",
             "diff",
         }
     ),
@@ -69,6 +76,7 @@ FORBIDDEN_THIRD_PARTY: dict[str, frozenset[str]] = {
     "runner": frozenset({"pytest", "click", "jinja2"}),
     "report": frozenset({"httpx", "click"}),
     "fuzz": frozenset({"click", "jinja2", "pytest"}),
+    "load": frozenset({"click", "jinja2", "pytest", "httpx"}),
     "diff": frozenset({"click", "jinja2", "pytest", "httpx"}),
 }
 

@@ -22,6 +22,7 @@ from conformance.report import _fields as f
 from conformance.report.charts import CLASS_COLOURS, OTHER_COLOUR, build_charts
 from conformance.report.differences import build_differences
 from conformance.report.failures import collect_failures
+from conformance.report.load import build_load_view
 from conformance.report.matrix import build_matrix
 from conformance.report.summary import summarise
 
@@ -99,6 +100,7 @@ def render_html(results: Mapping[str, Any]) -> str:
             failures=failures,
             differences=differences,
             charts=build_charts(results),
+            load=build_load_view(results),
             filter_checks=checks,
             filter_classes=classes,
             class_colours=CLASS_COLOURS,

@@ -16,10 +16,10 @@ RESULTS_FORMAT = "workers-ai-conformance/results"
 """The ``format`` member every results file carries."""
 
 RESULTS_FORMAT_VERSION = 2
-"""The ``format_version`` runs write now; additive changes keep it."""
+"""The ``format_version`` results are written in; additive changes keep it."""
 
-READ_FORMAT_VERSIONS = (1, 2)
-"""Every ``format_version`` this report reads: version 2 adds sections to version 1 and changes none."""
+READABLE_VERSIONS = (1, 2)
+"""Versions this report reads: 2 only added the ``load`` and ``differences`` sections to 1."""
 
 
 def load_results(path: Path) -> dict[str, Any]:
@@ -58,9 +58,9 @@ def check_results(results: Any, *, source: str = "results") -> None:
             "This file was not written by `conformance run`."
         )
     version = results.get("format_version")
-    if isinstance(version, bool) or version not in READ_FORMAT_VERSIONS:
-        expected = " or ".join(str(v) for v in READ_FORMAT_VERSIONS)
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise UsageError(
             f"{source}: Received format_version {version!r}. "
-            f"Expected {expected}. Render it with the toolkit version that wrote it."
+            f"Expected {' or '.join(map(str, READABLE_VERSIONS))}. "
+            "Render it with the toolkit version that wrote it."
         )

@@ -154,6 +154,7 @@ def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
             "broke_at": stream.broke_at,
             "first_event_s": stream.first_event_s,
             "partial_event": stream.partial_event,
+            "misnamed": list(stream.misnamed),
         },
         "error": exchange.error,
         "retries": exchange.retries,
@@ -163,6 +164,7 @@ def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
             "ttfb_s": exchange.timing.ttfb_s,
             "ttfe_s": exchange.timing.ttfe_s,
         },
+        "framing": list(exchange.framing),
     }
 
 
@@ -184,6 +186,7 @@ def exchange_from_json(data: dict[str, Any]) -> Exchange:
             s["broke_at"],
             s["first_event_s"],
             s.get("partial_event", False),
+            tuple(s.get("misnamed", ())),
         )
     )
     t = data["timing"]
@@ -201,4 +204,5 @@ def exchange_from_json(data: dict[str, Any]) -> Exchange:
         data["retries"],
         tuple(data.get("retry_waits", ())),
         Timing(t["total_s"], t["ttfb_s"], t["ttfe_s"]),
+        tuple(data.get("framing", ())),
     )

@@ -56,6 +56,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
             "fixed": [{"check": c, "case_id": i} for c, i in result.baseline.fixed],
             "updated": result.baseline.updated,
         },
+        "load": result.load,
         "differences": None if result.differences is None else _differences(result.differences),
     }
 
