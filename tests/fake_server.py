@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-from conformance.contract import DEFAULT_MAX_TOKENS, MODEL, request_validator, run_path
+from conformance.contract import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, MODEL, request_validator, run_path
 from conformance.generation.cases import LARGE_BODY_BYTES
 
 FAULTS = frozenset(
@@ -75,6 +75,13 @@ FAULTS = frozenset(
         "batch_shares_generator",  # requests in flight together draw their words from one generator
         "batch_leaks_parameters",  # requests in flight together run with the first one's seed and sampling
         "raw_path",  # routes on the undecoded path as a Worker does: encoded model 400/5007 (conformant)
+        # Conformant behaviours other than the default, for `conformance diff` (one differs from the other):
+        "bad_input_code_3003",  # schema-invalid bodies get 400 with code 3003 instead of 5006
+        "refuse_large_413",  # bodies over 64 KiB get 413/3006, a body limit (the default answers a valid one)
+        "no_usage",  # no usage, in JSON answers or streams
+        "sample_unseeded",  # random text (other words) without a seed at a temperature above 0
+        "random_padding",  # stream events' p padding of random length and content
+        "shuffled_headers",  # response headers in a random order, with a random x-request-id
     }
 )
 
@@ -152,8 +159,14 @@ def _text(body: dict[str, Any], faults: set[str], streamed: bool) -> list[str]:
     if "too_many_tokens" in faults or "too_many_chars" in faults:
         limit = limit + 5
     random_text = "nondeterministic" in faults or (streamed and "stream_ignores_seed" in faults)
-    rng = random.Random(_key(body) if not random_text else None)
-    words = [rng.choice(WORDS) + " " for _ in range(limit)]
+    # As a sampling model at temperature 0.6: words a repeat would almost never draw again, however short.
+    sampled = (
+        "sample_unseeded" in faults
+        and "seed" not in body
+        and body.get("temperature", DEFAULT_TEMPERATURE) != 0
+    )
+    rng = random.Random(_key(body) if not (random_text or sampled) else None)
+    words = [rng.choice(WORDS) + (str(rng.randrange(10**6)) if sampled else "") + " " for _ in range(limit)]
     if streamed and "stream_mismatch" in faults and words:
         words[0] = "mismatch "
     if "too_many_chars" in faults:
@@ -258,15 +271,25 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
         lie = 16 if "lying_content_length" in self.state.faults else 0
-        self.send_header("Content-Length", str(len(data) + lie))
         if lie:
             self.close_connection = True  # the client learns the body is short when the connection closes
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
+        pairs = [("Content-Type", content_type), ("Content-Length", str(len(data) + lie))]
+        pairs += [(name.replace("_", "-"), value) for name, value in headers.items()]
+        self._send_headers(pairs)
         self.wfile.write(data)
+
+    def _send_headers(self, pairs: list[tuple[str, str]]) -> None:
+        if "shuffled_headers" in self.state.faults:
+            pairs = [
+                *pairs,
+                ("X-Request-Id", f"{random.getrandbits(64):016x}"),
+                ("Cache-Control", "no-store"),
+            ]
+            random.shuffle(pairs)
+        for name, value in pairs:
+            self.send_header(name, value)
+        self.end_headers()
 
     def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -320,7 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(raw) > LARGE_BODY_BYTES and faults & {"capacity_429", "capacity_429_bad_envelope"}:
             # A capacity gate that charges by size: a large body never fits, however often it is retried.
             return self._error(429, 3040, "Capacity temporarily exceeded", Retry_After="0")
-        if len(raw) > MAX_BODY_BYTES:
+        if len(raw) > MAX_BODY_BYTES or ("refuse_large_413" in faults and len(raw) > LARGE_BODY_BYTES):
             if "bare_413" in faults:
                 return self._send_bytes(413, b"Payload Too Large", "text/plain")
             return self._error(413, 3006, "Request is too large")
@@ -336,6 +359,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._error(429, 3040, "Capacity temporarily exceeded", Retry_After="0")
         valid = request_validator().is_valid(body)
         if not valid and "accept_invalid" not in faults:
+            if "bad_input_code_3003" in faults:
+                return self._error(400, 3003, "Bad request body")
             return self._error(400, 5006, "AiError: Bad input")
         if valid and "reject_valid" in faults:
             return self._error(400, 5006, "AiError: Bad input")
@@ -371,7 +396,7 @@ class _Handler(BaseHTTPRequestHandler):
         result: dict[str, Any] = {"response": "".join(words)}
         if "echo_auth" in faults:
             result["response"] += f" (you sent {auth})"
-        if "too_many_chars" not in faults:
+        if "too_many_chars" not in faults and "no_usage" not in faults:
             result["usage"] = usage
         if "bad_result" in faults:
             result["response"] = 5
@@ -407,9 +432,7 @@ class _Handler(BaseHTTPRequestHandler):
         faults = self.state.faults
         self.send_response(200)
         ctype = "application/json" if "wrong_content_type" in faults else "text/event-stream"
-        self.send_header("Content-Type", ctype)
-        self.send_header("Connection", "close")
-        self.end_headers()
+        self._send_headers([("Content-Type", ctype), ("Connection", "close")])
         self.close_connection = True
         if "endless_stream" in faults:
             try:
@@ -419,10 +442,11 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(0.001)
             except OSError:
                 return
-        events = [json.dumps({"response": w, "p": "abc"}) for w in words]
+        events = [json.dumps({"response": w, "p": _padding(faults)}) for w in words]
         if "stream_bad_json" in faults:
             events.insert(1, "{not json")
-        events.append(json.dumps({"response": "", "usage": usage}))
+        if "no_usage" not in faults:
+            events.append(json.dumps({"response": "", "usage": usage}))
         if "stream_no_done" not in faults:
             events.append("[DONE]")
         if "stream_after_done" in faults:
@@ -438,6 +462,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data[start : start + 7])
             self.wfile.flush()
         self.close_connection = True
+
+
+def _padding(faults: set[str]) -> str:
+    if "random_padding" in faults:
+        return "".join(random.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=random.randint(1, 40)))
+    return "abc"
 
 
 @contextmanager

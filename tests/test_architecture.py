@@ -36,6 +36,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "worker": frozenset({"errors", "contract", "generation", "transport", "checks"}),
     # `conformance load` on Locust: beside fuzz, a consumer of the runner and its checks.
     "load": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
+    # `conformance diff`: the runner's plan sent to two sides, compared; a consumer like fuzz.
+    "diff": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
     "cli": frozenset(
         {
             "errors",
@@ -49,6 +51,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "fuzz",
             "worker",
             "load",
+            "diff",
         }
     ),
     # The facade re-exports the library; the CLI and the server (starlette, uvicorn)
@@ -74,6 +77,7 @@ FORBIDDEN_THIRD_PARTY: dict[str, frozenset[str]] = {
     "report": frozenset({"httpx", "click"}),
     "fuzz": frozenset({"click", "jinja2", "pytest"}),
     "load": frozenset({"click", "jinja2", "pytest", "httpx"}),
+    "diff": frozenset({"click", "jinja2", "pytest", "httpx"}),
 }
 
 

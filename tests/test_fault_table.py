@@ -33,6 +33,16 @@ CONFORMANT = {"capacity_429", "raw_path"}
 
 CONFORMANT_ROW = re.compile(r"^\| `(?P<switch>\w+)` \| [^|]+ \| [^|]+ \|$")
 
+DIFF_ONLY = {
+    "bad_input_code_3003",
+    "refuse_large_413",
+    "no_usage",
+    "sample_unseeded",
+    "random_padding",
+    "shuffled_headers",
+}
+"""Conformant behaviours besides the default one; `conformance diff` tells them apart (test_cli_diff.py)."""
+
 
 def table_rows() -> list[tuple[str, str, str]]:
     text = DOC.read_text(encoding="utf-8")
@@ -64,7 +74,7 @@ def run_smallest(
 
 def test_the_table_covers_every_check_and_every_verdict_fault() -> None:
     assert {check for _, check, _ in ROWS} == {c.id for c in registry.all()}
-    assert {fault for fault, _, _ in ROWS} == FAULTS - INFRASTRUCTURE - FUZZ_ONLY - CONFORMANT
+    assert {fault for fault, _, _ in ROWS} == FAULTS - INFRASTRUCTURE - FUZZ_ONLY - CONFORMANT - DIFF_ONLY
 
 
 def test_the_conformant_table_names_only_conformant_switches() -> None:
@@ -132,6 +142,12 @@ def test_a_broken_envelope_on_a_429_kept_after_the_retries_fails_the_case() -> N
     ]
     assert failed, [f.message for f in result.failures]
     assert all(r.exchanges[-1].status == 429 and r.exchanges[-1].retries == 2 for r in failed)
+
+
+@pytest.mark.slow
+def test_the_switches_diff_tells_apart_are_conformant_every_one_of_them() -> None:
+    result = run_smallest(DIFF_ONLY, "smoke")
+    assert result.exit_code == 0 and not result.failures, [f.message for f in result.failures]
 
 
 def status_of(result: RunResult, check_id: str) -> str:

@@ -117,6 +117,7 @@ def test_results_json_follows_format_version_2(tmp_path: Path) -> None:
     document = results_document(result)
     assert document["format"] == "workers-ai-conformance/results" and document["format_version"] == 2
     assert document["load"] is None  # only `conformance load` fills it
+    assert document["differences"] is None  # set by `conformance diff` only
     assert document["verdict"] == "fail" and document["exit_code"] == 1 and document["seed"] == 3
     assert set(document) >= {
         "reason",

@@ -12,6 +12,7 @@ import click
 
 from conformance.cli.cases import cases
 from conformance.cli.checks import checks
+from conformance.cli.diff import diff_command
 from conformance.cli.fuzz import fuzz_command
 from conformance.cli.load import load_command
 from conformance.cli.openapi import openapi
@@ -58,6 +59,7 @@ def main() -> None:
 
 main.add_command(cases)
 main.add_command(checks)
+main.add_command(diff_command)
 main.add_command(fuzz_command)
 main.add_command(load_command)
 main.add_command(openapi)

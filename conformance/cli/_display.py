@@ -10,7 +10,9 @@ from pathlib import Path
 
 import click
 
+from conformance.diff.noise import describe
 from conformance.runner import ItemFinished, RunFinished, RunResult, RunStarted
+from conformance.runner.differences import DIFFERENCE_STANDINGS, Differences
 from conformance.runner.events import Event
 
 
@@ -32,14 +34,17 @@ def interactive() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-def follow(events: Iterable[Event], redact: Callable[[str], str]) -> RunResult:
-    """Consume a run's events, showing progress; returns the final result."""
+def follow(events: Iterable[Event], redact: Callable[[str], str], *, failures: bool = True) -> RunResult:
+    """Consume a run's events, showing progress and, unless ``failures`` is false, each failing case.
+
+    Returns the run's result.
+    """
     if interactive():
         return _follow_bar(events)
-    return _follow_plain(events, redact)
+    return _follow_plain(events, redact, failures)
 
 
-def _follow_plain(events: Iterable[Event], redact: Callable[[str], str]) -> RunResult:
+def _follow_plain(events: Iterable[Event], redact: Callable[[str], str], failures: bool) -> RunResult:
     step = 1
     for event in events:
         if isinstance(event, RunStarted):
@@ -47,7 +52,7 @@ def _follow_plain(events: Iterable[Event], redact: Callable[[str], str]) -> RunR
             click.echo(f"conformance: {event.total} cases and scenarios, seed {event.seed}", err=True)
         elif isinstance(event, ItemFinished):
             result = event.result
-            if result.outcome != "passed":
+            if result.outcome != "passed" and failures:
                 # The error may quote what the target sent; ids and check names are ours.
                 failed = ", ".join(k for k, v in result.checks.items() if v != "passed")
                 detail = redact(result.error) if result.error else failed
@@ -133,4 +138,32 @@ def print_outcome(result: RunResult, folder: Path, written: list[Path]) -> None:
         click.echo(
             f"  {len(result.baseline.fixed)} baseline entr(y/ies) now pass: shrink {result.baseline.path}"
         )
+    if result.differences is not None:
+        _print_differences(result.differences)
     click.echo(f"Reports: {', '.join(str(p) for p in written)}")
+
+
+def _print_differences(found: Differences) -> None:
+    counts = found.counts()
+    total = {standing: sum(row[standing] for row in counts.values()) for standing in DIFFERENCE_STANDINGS}
+    click.echo(
+        f"Differences from the reference: {total['counted']} counted, {total['accepted']} accepted, "
+        f"{total['noise']} discounted as noise (the {found.noise_sample} was asked twice); "
+        f"{found.texts_same} of {found.texts_compared} generated texts the same"
+    )
+    for klass, row in counts.items():
+        listed = [d for d in found.differences if d.klass == klass and d.standing != "noise"]
+        if not listed:
+            continue
+        first = listed[0]
+        where = first.case_id if first.exchange is None else f"{first.case_id} request {first.exchange + 1}"
+        said = (
+            f"reference {describe(first.fact, first.reference)}, target {describe(first.fact, first.target)}"
+        )
+        note = f" ({first.note})" if first.note else ""
+        click.echo(
+            printable(
+                f"  {klass}: {row['counted']} counted, {row['accepted']} accepted; "
+                f"e.g. {where}: {first.fact}: {said}{note}"
+            )
+        )

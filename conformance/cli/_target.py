@@ -2,7 +2,8 @@
 
 Base URL (or ``--cloudflare``, or the embedded reference server when neither
 is given), account id, model and the token's environment variable read the
-same under both commands.
+same under both commands. `conformance diff` resolves its reference the same
+way, its options named ``--reference-...``.
 """
 
 from __future__ import annotations
@@ -62,9 +63,18 @@ class Target:
 
 
 def resolve_target(
-    base_url: str | None, cloudflare: bool, account_id: str | None, token_env: str | None
+    base_url: str | None,
+    cloudflare: bool,
+    account_id: str | None,
+    token_env: str | None,
+    *,
+    prefix: str = "",
 ) -> Target:
-    """The target the options name; usage errors for contradictions and a missing account id."""
+    """The target the options name; usage errors for contradictions and a missing account id.
+
+    ``prefix`` names the options in messages: ``"reference-"`` for the
+    reference of `conformance diff` (``--reference-account-id``).
+    """
     source = click.get_current_context().get_parameter_source("base_url")
     if cloudflare and base_url and source is click.core.ParameterSource.COMMANDLINE:
         raise UsageError(f"--cloudflare and --base-url={base_url!r} contradict each other; pass one")
@@ -75,7 +85,9 @@ def resolve_target(
         token = secrets.token_urlsafe(24)
         return Target(_embedded(token), None, account_id or EMBEDDED_ACCOUNT, token, embedded=True)
     if not account_id:
-        raise UsageError("--account-id is required: pass --account-id ID or set CLOUDFLARE_ACCOUNT_ID")
+        option = f"--{prefix}account-id"
+        also = "" if prefix else " or set CLOUDFLARE_ACCOUNT_ID"
+        raise UsageError(f"{option} is required: pass {option} ID{also}")
     if token_env is not None and token is None:
         click.echo(f"warning: ${token_env} is not set; running without a token", err=True)
     return Target(nullcontext(base_url), base_url, account_id, token, embedded=False)

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from conformance.report import _fields as f
 from conformance.report.charts import CLASS_COLOURS, OTHER_COLOUR, build_charts
+from conformance.report.differences import build_differences
 from conformance.report.failures import collect_failures
 from conformance.report.load import build_load_view
 from conformance.report.matrix import build_matrix
@@ -69,11 +70,13 @@ def render_html(results: Mapping[str, Any]) -> str:
     True
     """
     failures = collect_failures(results)
+    differences = build_differences(results)
     summary = summarise(
         results,
         new_failures=failures.new_count,
         baselined=failures.baselined_count,
         failing_cases=len(failures.new),
+        disagreements=None if differences is None else differences.counted,
     )
     matrix = build_matrix(results, failures)
     # The filters act on new failures only; baselined cases sit in their own section.
@@ -95,6 +98,7 @@ def render_html(results: Mapping[str, Any]) -> str:
             summary=summary,
             matrix=matrix,
             failures=failures,
+            differences=differences,
             charts=build_charts(results),
             load=build_load_view(results),
             filter_checks=checks,

@@ -19,7 +19,7 @@ RESULTS_FORMAT_VERSION = 2
 """The ``format_version`` results are written in; additive changes keep it."""
 
 READABLE_VERSIONS = (1, 2)
-"""Versions this report reads: 2 only added the ``load`` section to 1."""
+"""Versions this report reads: 2 only added the ``load`` and ``differences`` sections to 1."""
 
 
 def load_results(path: Path) -> dict[str, Any]:

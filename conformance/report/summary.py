@@ -99,12 +99,18 @@ def _counts(results: Mapping[str, Any], failures: int, baselined: int) -> dict[s
 
 
 def summarise(
-    results: Mapping[str, Any], *, new_failures: int, baselined: int, failing_cases: int
+    results: Mapping[str, Any],
+    *,
+    new_failures: int,
+    baselined: int,
+    failing_cases: int,
+    disagreements: int | None = None,
 ) -> Summary:
     """The header of the report from a results dict.
 
     ``new_failures`` and ``baselined`` are counted from the failures listed,
     used only where the results carry no counts of their own.
+    ``disagreements`` is set for a side-by-side run: the differences counted.
     """
     counts = _counts(results, new_failures, baselined)
     verdict = f.text(results, "verdict", "unknown")
@@ -129,6 +135,8 @@ def summarise(
         sentence = "The target could not be tested" + (f": {reason}" if reason else ".")
     else:
         sentence = "These results carry no verdict."
+    if disagreements is not None and verdict in ("pass", "fail"):
+        sentence = _with_disagreements(sentence, verdict, new, disagreements)
     if accepted and verdict != "error":
         sentence += f" {_plural(accepted, 'more failure')} accepted in the baseline."
 
@@ -197,6 +205,15 @@ def summarise(
     ]
     headline = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}.get(verdict, "NO VERDICT")
     return Summary(verdict, headline, sentence, reason, facts, tiles, new, accepted, fixed)
+
+
+def _with_disagreements(sentence: str, verdict: str, new: int, disagreements: int) -> str:
+    if not disagreements:
+        return sentence + " It agrees with the reference beyond the reference's own noise."
+    differs = f"disagrees with the reference in {_plural(disagreements, 'place')} beyond its noise."
+    if verdict == "fail" and not new:
+        return f"The target {differs}"
+    return f"{sentence} It {differs}"
 
 
 def _plural(n: int, noun: str) -> str:

@@ -4,6 +4,8 @@ A failure that blocks the run is a ``<failure>``; one that does not (accepted
 by the baseline, or a ``should`` failure without ``--strict``) is a
 ``<skipped>`` whose message says why, so the CI page stays as green as the
 exit code. A case that could not be judged (the request failed) is an ``<error>``.
+A side-by-side run (``conformance diff``) adds a suite with one testcase per
+class of difference.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from conformance.runner.differences import Differences
 from conformance.runner.results import Failure, RunResult
+
+LISTED_DIFFERENCES = 100
+"""Differences of one class written out in its testcase; the rest are counted."""
 
 # Characters XML 1.0 forbids even escaped (C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF).
 # ElementTree writes them as they are, and the file then fails every XML parser.
@@ -91,11 +97,14 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
             case = ET.SubElement(suite, "testcase", classname=check.check.id, name="(check)", time="0")
             ET.SubElement(case, "skipped", message=check.skip_reason or "skipped")
 
-    for element in (suite, suites):
-        element.set("tests", str(tests))
-        element.set("failures", str(failures))
-        element.set("errors", str(errors))
-    suite.set("skipped", str(skipped))
+    for name, value in (("tests", tests), ("failures", failures), ("errors", errors), ("skipped", skipped)):
+        suite.set(name, str(value))
+    if result.differences is not None:
+        counted = _differences_suite(suites, result.differences, suite.get("timestamp", ""))
+        tests += len(counted)
+        failures += sum(counted)
+    for name, value in (("tests", tests), ("failures", failures), ("errors", errors)):
+        suites.set(name, str(value))
     for element in suites.iter():
         # Messages quote what the target sent, and that may be any character at all.
         if element.text:
@@ -103,6 +112,41 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
         for name, value in element.attrib.items():
             element.set(name, xml_text(value))
     return ET.ElementTree(suites)
+
+
+def _differences_suite(suites: ET.Element, found: Differences, timestamp: str) -> list[bool]:
+    """A testcase per class of difference: failed when one is counted; returns which failed."""
+    suite = ET.SubElement(
+        suites, "testsuite", name="conformance.diff", timestamp=timestamp, hostname="localhost", time="0"
+    )
+    failed = []
+    skipped = 0
+    for klass, row in found.counts().items():
+        case = ET.SubElement(suite, "testcase", classname="diff", name=klass, time="0")
+        listed = [d for d in found.differences if d.klass == klass and d.standing != "noise"]
+        failed.append(row["counted"] > 0)
+        if row["counted"]:
+            lines = [
+                f"{d.case_id}"
+                + ("" if d.exchange is None else f" request {d.exchange + 1}")
+                + f": {d.fact}: reference {d.reference!r}, target {d.target!r}"
+                for d in listed
+                if d.standing == "counted"
+            ]
+            message = f"{row['counted']} difference(s) from the reference, e.g. {lines[0]}"
+            more = [f"... and {len(lines) - LISTED_DIFFERENCES} more (results.json lists them all)"]
+            text = "\n".join(lines[:LISTED_DIFFERENCES] + (more if len(lines) > LISTED_DIFFERENCES else []))
+            ET.SubElement(case, "failure", message=message, type="difference").text = text
+        elif row["accepted"]:
+            skipped += 1
+            ET.SubElement(
+                case, "skipped", message=f"{row['accepted']} difference(s) accepted: {listed[0].note}"
+            )
+    suite.set("tests", str(len(failed)))
+    suite.set("failures", str(sum(failed)))
+    suite.set("errors", "0")
+    suite.set("skipped", str(skipped))
+    return failed
 
 
 def _load_testcases(suite: ET.Element, result: RunResult) -> tuple[int, int, int]:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from conformance.checks import Check, Scenario
 from conformance.generation import Case
+from conformance.runner.differences import Differences
 from conformance.runner.redaction import redact_exchange, redact_secrets
 from conformance.transport import Exchange
 
@@ -111,6 +112,8 @@ class RunResult:
     """A load test's figures and gates (``conformance load``), JSON-ready; None for every other run."""
     secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """Secrets still to take out of the values: `redacted` does. A run's own result comes redacted (empty)."""
+    differences: Differences | None = None
+    """Set by `conformance diff`: where the target disagrees with a reference."""
 
     @property
     def failures(self) -> list[Failure]:
@@ -141,8 +144,28 @@ class RunResult:
             reason=None if self.reason is None else redact_secrets(self.reason, secrets),
             checks=checks,
             cases=tuple(redact_case_result(c, secrets) for c in self.cases),
+            differences=None if self.differences is None else redact_differences(self.differences, secrets),
             secrets=(),
         )
+
+
+def redact_differences(found: Differences, secrets: Sequence[str]) -> Differences:
+    """The reference's exchanges and every compared value with the secrets taken out."""
+
+    def value(v: Any) -> Any:
+        return redact_secrets(v, secrets) if isinstance(v, str) else v
+
+    return replace(
+        found,
+        differences=tuple(
+            replace(d, reference=value(d.reference), target=value(d.target), note=value(d.note))
+            for d in found.differences
+        ),
+        reference_exchanges={
+            case_id: tuple(redact_exchange(e, secrets) for e in exchanges)
+            for case_id, exchanges in found.reference_exchanges.items()
+        },
+    )
 
 
 def redact_failure(failure: Failure, secrets: Sequence[str]) -> Failure:

@@ -13,6 +13,7 @@ from conformance.contract import read_bytes
 from conformance.contract.bounded_json import read_json
 from conformance.generation import Case
 from conformance.runner._verdict import toolkit_version
+from conformance.runner.differences import Difference, Differences
 from conformance.runner.results import CaseResult, CheckResult, RunResult
 from conformance.transport import Exchange, StreamFacts
 
@@ -56,6 +57,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
             "updated": result.baseline.updated,
         },
         "load": result.load,
+        "differences": None if result.differences is None else _differences(result.differences),
     }
 
 
@@ -66,6 +68,37 @@ def write_results_json(result: RunResult, path: Path) -> Path:
     # that same escape, which is still valid JSON, where strict UTF-8 would raise.
     path.write_text(text + "\n", encoding="utf-8", errors="backslashreplace")
     return path
+
+
+def _differences(found: Differences) -> dict[str, Any]:
+    listed = [d for d in found.differences if d.standing != "noise"]
+    return {
+        "reference": found.reference,
+        "noise_sample": found.noise_sample,
+        "allowed": list(found.allowed),
+        "strict_text": found.strict_text,
+        "cases_compared": found.cases_compared,
+        "texts": {"compared": found.texts_compared, "same": found.texts_same},
+        "counts": found.counts(),
+        "disagreements": [{**_difference(d), "accepted": d.standing == "accepted"} for d in listed],
+        "noise": [_difference(d) for d in found.differences if d.standing == "noise"],
+        "reference_exchanges": {
+            case_id: [_exchange(e) for e in found.reference_exchanges.get(case_id, ())]
+            for case_id in dict.fromkeys(d.case_id for d in listed)
+        },
+    }
+
+
+def _difference(difference: Difference) -> dict[str, Any]:
+    return {
+        "case_id": difference.case_id,
+        "exchange": difference.exchange,
+        "class": difference.klass,
+        "fact": difference.fact,
+        "reference": difference.reference,
+        "target": difference.target,
+        "note": difference.note,
+    }
 
 
 def _check(check: CheckResult) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from conformance.runner.differences import Differences
 from conformance.runner.results import RunResult
 
 _VERDICT = {"pass": "PASS", "fail": "FAIL", "error": "ERROR: target could not be tested"}
@@ -35,6 +36,8 @@ def summary_markdown(result: RunResult) -> str:
             f"| {c['retries']} | {c['checks_passed']} | {c['checks_failed']} | {c['checks_skipped']} |",
             "",
         ]
+    if result.differences is not None:
+        lines += _differences(result.differences)
     failing = [check for check in result.checks if check.failures]
     if failing:
         lines += ["## Failing checks", ""]
@@ -63,6 +66,43 @@ def summary_markdown(result: RunResult) -> str:
         lines += [f"- `{check}` on `{case}`" for check, case in result.baseline.fixed]
         lines.append("")
     return "\n".join(lines)
+
+
+def _differences(found: Differences) -> list[str]:
+    reference = found.reference
+    where = reference.get("capture") or reference.get("base_url") or "unknown"
+    lines = [
+        "## Differences from the reference",
+        "",
+        f"Reference `{where}` ({reference.get('kind', 'unknown')}); the {found.noise_sample} was asked twice "
+        f"to learn its noise. {found.cases_compared} cases compared; "
+        f"{found.texts_same} of {found.texts_compared} generated texts the same.",
+        "",
+        "| class | counted | accepted | noise |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for klass, row in found.counts().items():
+        allowed = " (--allow)" if klass in found.allowed else ""
+        lines.append(f"| `{klass}`{allowed} | {row['counted']} | {row['accepted']} | {row['noise']} |")
+    lines.append("")
+    counted = found.counted
+    if counted:
+        lines += ["Counted, first of each class:", ""]
+        for klass in dict.fromkeys(d.klass for d in counted):
+            d = next(d for d in counted if d.klass == klass)
+            at = "" if d.exchange is None else f" request {d.exchange + 1}"
+            note = f" ({d.note})" if d.note else ""
+            lines.append(
+                f"- `{klass}` `{d.case_id}`{at}: {d.fact}: reference {_code(d.reference)}, "
+                f"target {_code(d.target)}{note}"
+            )
+        lines.append("")
+    return lines
+
+
+def _code(value: object) -> str:
+    # A backtick in what a target sent would end the code span early.
+    return "`" + str(value).replace("`", "'").replace("\n", " ") + "`"
 
 
 def _load_lines(load: dict[str, Any]) -> list[str]:
