@@ -69,8 +69,14 @@ FAULTS = frozenset(
         "capacity_429",  # 429/3040 with Retry-After: 0, every time, to bodies over 64 KiB (conformant)
         "capacity_429_bad_envelope",  # the same 429s, with the error code as a string ("3040")
         "forbidden_403_plain_text",  # 403 as text/plain with no envelope for a wrong token
+        "serves_docs_2025_01",  # schema version docs-2025-01: 400/5006 for a body with image
+        "omits_usage",  # no usage, streamed or not: the page's version (docs-2025-01 declares usage)
+        "retired_model",  # 400/5028 "This model was deprecated ..." for every run, as Cloudflare's
     }
 )
+
+RETIRED_MESSAGE = "AiError: 5028: This model was deprecated on 2025-10-01. Please use an alternative model"
+"""Cloudflare's words for a retired model (cloudflare-docs issue #32501), with this model's date."""
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 """Bodies above this get 413 with code 3006, as a server with a body limit answers."""
@@ -202,6 +208,8 @@ class _Handler(BaseHTTPRequestHandler):
             if auth is not None and "forbidden_403_plain_text" in faults:
                 return self._send_bytes(403, b"Forbidden", "text/plain")
             return self._error(401, 10000, "Authentication error")
+        if "retired_model" in faults:
+            return self._error(400, 5028, RETIRED_MESSAGE)
         if len(raw) > LARGE_BODY_BYTES and faults & {"capacity_429", "capacity_429_bad_envelope"}:
             # A capacity gate that charges by size: a large body never fits, however often it is retried.
             return self._error(429, 3040, "Capacity temporarily exceeded", Retry_After="0")
@@ -228,6 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, {"error": "boom"})
         if valid and self._refuses_valid(body, len(raw)):
             return self._error(400, 5006, "AiError: Bad input")
+        if valid and "serves_docs_2025_01" in faults and isinstance(body, dict) and "image" in body:
+            return self._error(400, 5006, "AiError: Bad input: 'image' is not an input of this model")
         if valid and "nul_server_error" in faults and any("\x00" in t for t in _texts(body)):
             return self._send(500, {"error": "embedded null byte"})
         if (
@@ -247,6 +257,8 @@ class _Handler(BaseHTTPRequestHandler):
         usage = {"prompt_tokens": 3, "completion_tokens": len(words), "total_tokens": 3 + len(words)}
         if "bad_usage" in faults:
             usage["total_tokens"] += 1
+        if "omits_usage" in faults:
+            usage = {}
         if streamed and "stream_not_sse" not in faults:
             if "stream_bad_usage" in faults:
                 usage = {**usage, "total_tokens": usage["total_tokens"] + 1}
@@ -256,7 +268,7 @@ class _Handler(BaseHTTPRequestHandler):
         result: dict[str, Any] = {"response": "".join(words)}
         if "echo_auth" in faults:
             result["response"] += f" (you sent {auth})"
-        if "too_many_chars" not in faults:
+        if "too_many_chars" not in faults and usage:
             result["usage"] = usage
         if "bad_result" in faults:
             result["response"] = 5
@@ -298,7 +310,7 @@ class _Handler(BaseHTTPRequestHandler):
         events = [json.dumps({"response": w, "p": "abc"}) for w in words]
         if "stream_bad_json" in faults:
             events.insert(1, "{not json")
-        events.append(json.dumps({"response": "", "usage": usage}))
+        events.append(json.dumps({"response": "", "usage": usage} if usage else {"response": ""}))
         if "stream_no_done" not in faults:
             events.append("[DONE]")
         if "stream_after_done" in faults:

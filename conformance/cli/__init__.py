@@ -17,6 +17,7 @@ from conformance.cli.openapi import openapi
 from conformance.cli.replay import replay
 from conformance.cli.report import report
 from conformance.cli.run import run
+from conformance.cli.schemas import schemas
 from conformance.cli.serve import serve
 from conformance.errors import ConformanceError, TargetError, UsageError
 
@@ -61,4 +62,5 @@ main.add_command(openapi)
 main.add_command(report)
 main.add_command(run)
 main.add_command(replay)
+main.add_command(schemas)
 main.add_command(serve)

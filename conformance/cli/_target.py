@@ -62,9 +62,17 @@ class Target:
 
 
 def resolve_target(
-    base_url: str | None, cloudflare: bool, account_id: str | None, token_env: str | None
+    base_url: str | None,
+    cloudflare: bool,
+    account_id: str | None,
+    token_env: str | None,
+    *,
+    schema_version: str | None = None,
 ) -> Target:
-    """The target the options name; usage errors for contradictions and a missing account id."""
+    """The target the options name; usage errors for contradictions and a missing account id.
+
+    The embedded server, when no base URL is given, answers by ``schema_version``.
+    """
     source = click.get_current_context().get_parameter_source("base_url")
     if cloudflare and base_url and source is click.core.ParameterSource.COMMANDLINE:
         raise UsageError(f"--cloudflare and --base-url={base_url!r} contradict each other; pass one")
@@ -73,7 +81,8 @@ def resolve_target(
     token = _token(token_env)
     if base_url is None:
         token = secrets.token_urlsafe(24)
-        return Target(_embedded(token), None, account_id or EMBEDDED_ACCOUNT, token, embedded=True)
+        opened = _embedded(token, schema_version)
+        return Target(opened, None, account_id or EMBEDDED_ACCOUNT, token, embedded=True)
     if not account_id:
         raise UsageError("--account-id is required: pass --account-id ID or set CLOUDFLARE_ACCOUNT_ID")
     if token_env is not None and token is None:
@@ -88,7 +97,7 @@ def _token(token_env: str | None) -> str | None:
 
 
 @contextmanager
-def _embedded(token: str) -> Iterator[str]:
+def _embedded(token: str, schema_version: str | None) -> Iterator[str]:
     try:
         # Imported lazily: the reference server pulls in Starlette and a model engine.
         running_reference_server = importlib.import_module(
@@ -99,5 +108,5 @@ def _embedded(token: str) -> Iterator[str]:
             f"no --base-url given and the embedded reference server is not available ({exc}); "
             "pass --base-url URL (or --cloudflare) to say which implementation to test"
         ) from None
-    with running_reference_server(token=token) as base_url:
+    with running_reference_server(token=token, schema=schema_version) as base_url:
         yield base_url

@@ -107,6 +107,7 @@ def summarise(
         cases=cases,
         baseline=baseline,
         secrets=secrets,
+        schema=config.schema,
     )
 
 

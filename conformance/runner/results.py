@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from conformance.checks import Check, Scenario
+from conformance.contract import SchemaVersion, default_schema_version
 from conformance.generation import Case
 from conformance.transport import REDACTED, Exchange
 
@@ -107,6 +108,7 @@ class RunResult:
     cases: tuple[CaseResult, ...]
     baseline: BaselineReport | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    schema: SchemaVersion = field(default_factory=default_schema_version)
 
     @property
     def failures(self) -> list[Failure]:
