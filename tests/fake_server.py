@@ -69,6 +69,11 @@ FAULTS = frozenset(
         "capacity_429",  # 429/3040 with Retry-After: 0, every time, to bodies over 64 KiB (conformant)
         "capacity_429_bad_envelope",  # the same 429s, with the error code as a string ("3040")
         "forbidden_403_plain_text",  # 403 as text/plain with no envelope for a wrong token
+        "lying_content_length",  # JSON answers announce 16 bytes more than they send, then close
+        "reseeds_on_new_seed",  # one generator for seeded requests, reseeded only when the seed changes
+        "cache_last_answer",  # ignores the seed, but repeats its answer to a body identical to the last one
+        "batch_shares_generator",  # requests in flight together draw their words from one generator
+        "batch_leaks_parameters",  # requests in flight together run with the first one's seed and sampling
         "serves_docs_2025_01",  # schema version docs-2025-01: 400/5006 for a body with image
         "omits_usage",  # no usage, streamed or not: the page's version (docs-2025-01 declares usage)
         "retired_model",  # 400/5028 "This model was deprecated ..." for every run, as Cloudflare's
@@ -77,6 +82,17 @@ FAULTS = frozenset(
 
 RETIRED_MESSAGE = "AiError: 5028: This model was deprecated on 2025-10-01. Please use an alternative model"
 """Cloudflare's words for a retired model (cloudflare-docs issue #32501), with this model's date."""
+
+STATEFUL = frozenset({"reseeds_on_new_seed", "cache_last_answer"})
+"""Faults whose answer depends on the requests before it (see `_Generator`)."""
+
+BATCHING = frozenset({"batch_shares_generator", "batch_leaks_parameters"})
+"""Faults that generate the requests in flight together as one batch (see `_Batches`)."""
+
+BATCH_WINDOW_S = 0.2
+"""A batching server closes a batch when no request joined it for this long."""
+
+_LEAKED = ("seed", "temperature", "top_p", "top_k", "max_tokens")
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 """Bodies above this get 413 with code 3006, as a server with a body limit answers."""
@@ -98,6 +114,8 @@ class _State:
         self.lock = threading.Lock()
         self.requests = 0
         self.stopping = threading.Event()
+        self.generator = _Generator()
+        self.batches = _Batches()
 
 
 def _texts(body: Any) -> list[str]:
@@ -123,6 +141,12 @@ def _miscounted(body: Any, faults: set[str]) -> bool:
     return False
 
 
+def _key(body: dict[str, Any]) -> int:
+    """What a conformant server's text depends on: the prompt or messages, the seed, the temperature."""
+    key = json.dumps({k: body.get(k) for k in ("prompt", "messages", "seed", "temperature")}, sort_keys=True)
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+
+
 def _text(body: dict[str, Any], faults: set[str], streamed: bool) -> list[str]:
     limit = body.get("max_tokens", DEFAULT_MAX_TOKENS)
     limit = int(limit) if isinstance(limit, int | float) and not isinstance(limit, bool) else 8
@@ -131,15 +155,98 @@ def _text(body: dict[str, Any], faults: set[str], streamed: bool) -> list[str]:
         limit = 300
     if "too_many_tokens" in faults or "too_many_chars" in faults:
         limit = limit + 5
-    key = json.dumps({k: body.get(k) for k in ("prompt", "messages", "seed", "temperature")}, sort_keys=True)
-    seed = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
     random_text = "nondeterministic" in faults or (streamed and "stream_ignores_seed" in faults)
-    rng = random.Random(seed if not random_text else None)
+    rng = random.Random(_key(body) if not random_text else None)
     words = [rng.choice(WORDS) + " " for _ in range(limit)]
     if streamed and "stream_mismatch" in faults and words:
         words[0] = "mismatch "
     if "too_many_chars" in faults:
         words = ["x" * 40 * max(1, limit)]
+    return words
+
+
+class _Generator:
+    """The state a server keeps across requests: one generator and the last answer (stateful faults)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.random = random.Random(0)
+        self.seed: Any = None
+        self.last: tuple[str, list[str]] | None = None
+
+    def words(self, body: dict[str, Any], faults: set[str], streamed: bool) -> list[str]:
+        count = len(_text(body, faults, streamed))
+        with self.lock:
+            if "reseeds_on_new_seed" in faults:
+                if "seed" not in body:
+                    return _text(body, faults, streamed)
+                # The bug: the same seed twice in a row continues the sequence instead of restarting it.
+                if body["seed"] != self.seed:
+                    self.random.seed(_key(body))
+                    self.seed = body["seed"]
+                return [self.random.choice(WORDS) + " " for _ in range(count)]
+            # cache_last_answer: a sampler that ignores the seed behind a one-entry response cache.
+            key = json.dumps(body, sort_keys=True)
+            if self.last is None or self.last[0] != key:
+                self.last = (key, [self.random.choice(WORDS) + " " for _ in range(count)])
+            return list(self.last[1])
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.joined_at = time.monotonic()
+        self.words: list[list[str]] | None = None
+
+
+class _Batches:
+    """Requests in flight together, grouped as a batching server groups them (batching faults).
+
+    The first request of a batch waits until no other joined for
+    `BATCH_WINDOW_S`, then generates every member's words at once.
+    """
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.open: _Batch | None = None
+
+    def words(self, body: dict[str, Any], faults: set[str]) -> list[str]:
+        with self.changed:
+            batch = self.open
+            leader = batch is None
+            if batch is None:
+                batch = self.open = _Batch()
+            index = len(batch.bodies)
+            batch.bodies.append(body)
+            batch.joined_at = time.monotonic()
+            if leader:
+                while (left := batch.joined_at + BATCH_WINDOW_S - time.monotonic()) > 0:
+                    self.changed.wait(left)
+                self.open = None
+                batch.words = _batched(batch.bodies, faults)
+                self.changed.notify_all()
+            else:
+                self.changed.wait_for(lambda: batch.words is not None)
+            assert batch.words is not None
+            return batch.words[index]
+
+
+def _batched(bodies: list[dict[str, Any]], faults: set[str]) -> list[list[str]]:
+    """Every member's words; alone, a request gets what the conformant server gives it."""
+    own = [_text(b, faults, b.get("stream") is True) for b in bodies]
+    if len(bodies) == 1:
+        return own
+    if "batch_leaks_parameters" in faults:
+        first = {k: bodies[0][k] for k in _LEAKED if k in bodies[0]}
+        leaked = [{**{k: v for k, v in b.items() if k not in _LEAKED}, **first} for b in bodies]
+        return [_text(b, faults, b.get("stream") is True) for b in leaked]
+    # batch_shares_generator: each step samples the batch's members in turn from one generator.
+    shared = random.Random(_key(bodies[0]))
+    words: list[list[str]] = [[] for _ in bodies]
+    for step in range(max(len(w) for w in own)):
+        for member, mine in zip(words, own, strict=True):
+            if step < len(mine):
+                member.append(shared.choice(WORDS) + " ")
     return words
 
 
@@ -156,7 +263,10 @@ class _Handler(BaseHTTPRequestHandler):
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
+        lie = 16 if "lying_content_length" in self.state.faults else 0
+        self.send_header("Content-Length", str(len(data) + lie))
+        if lie:
+            self.close_connection = True  # the client learns the body is short when the connection closes
         for name, value in headers.items():
             self.send_header(name.replace("_", "-"), value)
         self.end_headers()
@@ -253,7 +363,7 @@ class _Handler(BaseHTTPRequestHandler):
             state.stopping.wait()  # longer than any client's read timeout, over at shutdown
             self.close_connection = True
             return None
-        words = _text(body, faults, streamed)
+        words = self._words(body, streamed)
         usage = {"prompt_tokens": 3, "completion_tokens": len(words), "total_tokens": 3 + len(words)}
         if "bad_usage" in faults:
             usage["total_tokens"] += 1
@@ -279,6 +389,14 @@ class _Handler(BaseHTTPRequestHandler):
             "messages": [],
         }
         self._send(200, envelope, "text/plain" if "wrong_content_type" in faults else "application/json")
+
+    def _words(self, body: dict[str, Any], streamed: bool) -> list[str]:
+        faults = self.state.faults
+        if faults & STATEFUL:
+            return self.state.generator.words(body, faults, streamed)
+        if faults & BATCHING:
+            return self.state.batches.words(body, faults)
+        return _text(body, faults, streamed)
 
     def _not_allowed(self) -> None:
         # Only POST is routed, as on the real service; schemathesis probes other methods.

@@ -31,8 +31,25 @@ ALLOWED: dict[str, frozenset[str]] = {
     "server": frozenset({"errors", "contract", "transport"}),
     # schemathesis as a second engine: a consumer of the runner, like the CLI.
     "fuzz": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
+    # workerd with the page's Worker examples (docs/worker.md): a front end that judges what
+    # comes out of the binding with the checks, as the runner would.
+    "worker": frozenset({"errors", "contract", "generation", "transport", "checks"}),
+    # `conformance load` on Locust: beside fuzz, a consumer of the runner and its checks.
+    "load": frozenset({"errors", "contract", "generation", "transport", "checks", "runner"}),
     "cli": frozenset(
-        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server", "fuzz"}
+        {
+            "errors",
+            "contract",
+            "generation",
+            "transport",
+            "checks",
+            "runner",
+            "report",
+            "server",
+            "fuzz",
+            "worker",
+            "load",
+        }
     ),
     # The facade re-exports the library; the CLI and the server (starlette, uvicorn)
     # stay out of `import conformance`.
@@ -56,6 +73,7 @@ FORBIDDEN_THIRD_PARTY: dict[str, frozenset[str]] = {
     "runner": frozenset({"pytest", "click", "jinja2"}),
     "report": frozenset({"httpx", "click"}),
     "fuzz": frozenset({"click", "jinja2", "pytest"}),
+    "load": frozenset({"click", "jinja2", "pytest", "httpx"}),
 }
 
 

@@ -72,6 +72,7 @@ BROKEN = [
     ("success_envelope_conformance", "bad_success_envelope", "Where: /success"),
     ("error_envelope_conformance", "bad_error_envelope", "Where: /errors"),
     ("result_conformance", "bad_result", "Where: /result/response"),
+    ("http_framing_conformance", "lying_content_length", "Content-Length says"),
     ("stream_framing_conformance", "stream_bad_json", "not JSON"),
     ("stream_framing_conformance", "stream_no_done", "stream ended without data: [DONE]"),
     ("stream_framing_conformance", "stream_after_done", "after data: [DONE]"),
@@ -96,6 +97,10 @@ BROKEN = [
         "the server accepts up to 100000 code points of ASCII characters; the schema allows 131072",
     ),
     ("unknown_model_rejected", "accept_unknown_model", "Expected: 400 with code 5007"),
+    ("same_seed_same_text", "reseeds_on_new_seed", "requests were sent back-to-back, with nothing else"),
+    ("temperature_zero_deterministic", "cache_last_answer", "requests were sent interleaved, with another"),
+    ("concurrent_answers_unchanged", "batch_shares_generator", "answers change when requests run concurren"),
+    ("concurrent_answers_unchanged", "batch_leaks_parameters", "answers change when requests run concurren"),
     ("error_envelope_on_every_status", "bare_413", "Received: 413 for a request of more than 9 MiB"),
     (
         "error_envelope_on_every_status",
@@ -353,3 +358,50 @@ def test_a_429_kept_after_the_retries_skips_the_status_checks_of_scenarios() -> 
         auth_enforced(_outcome(AUTH_REQUESTS, (_answer(200, b"{}"), limited)))
     with pytest.raises(CheckFailure, match="Expected: 400 with code 5007"):
         unknown_model_rejected(_outcome(AUTH_REQUESTS[:1], (_answer(429, _envelope(3040)),)))
+
+
+ORDERS_BROKEN = [
+    ("reseeds_on_new_seed", "back-to-back", "interleaved"),
+    ("cache_last_answer", "interleaved", "back-to-back"),
+]
+
+
+@pytest.mark.parametrize(("fault", "broke", "held"), ORDERS_BROKEN)
+def test_a_comparison_names_the_order_that_broke_and_the_one_that_held(
+    fault: str, broke: str, held: str
+) -> None:
+    # Each server keeps state across requests: one order shows it, the other hides it.
+    result = run_against({fault}, ("same_seed_same_text",))
+    messages = [f.message for f in result.failures]
+    assert len(messages) == 2, messages  # the plain and the streamed scenario
+    for message in messages:
+        assert f"texts that differ when the two requests were sent {broke}," in message
+        assert f"the same texts when sent {held}," in message
+        assert f"texts that differ when the two requests were sent {held}" not in message
+
+
+def test_a_pair_is_sent_both_ways_alone_with_another_pair_between_its_interleaved_requests() -> None:
+    from conformance.checks import PlanContext
+    from conformance.checks.scenarios import _plan_same_seed, _plan_stream_agreement
+
+    context = PlanContext(seed=3)
+    for scenario in _plan_same_seed(context) + _plan_stream_agreement(context):
+        assert scenario.exclusive
+        p1, p2, q2, p2_again, q1, q2_again = (r.body for r in scenario.requests)
+        assert p2 == p2_again and q2 == q2_again
+        assert {**p1, "stream": True} == {**p2, "stream": True}
+        assert {**q1, "stream": True} == {**q2, "stream": True}
+        assert p1["prompt"] != q1["prompt"] and p1["seed"] != q1["seed"]
+
+
+def test_a_recorded_pair_from_before_the_orders_is_still_compared() -> None:
+    from conformance.checks.scenarios import same_seed_same_text
+
+    def said(text: str) -> Exchange:
+        envelope = {"success": True, "errors": [], "result": {"response": text}}
+        return _answer(200, json.dumps(envelope).encode())
+
+    requests = (ScenarioRequest({"prompt": "x", "seed": 1}),) * 2
+    same_seed_same_text(_outcome(requests, (said("alpha"), said("alpha"))))
+    with pytest.raises(CheckFailure, match="Received: texts that differ at character 0"):
+        same_seed_same_text(_outcome(requests, (said("alpha"), said("beta"))))

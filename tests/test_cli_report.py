@@ -44,8 +44,8 @@ def test_a_file_that_is_not_json_exits_2(tmp_path: Path) -> None:
 
 def test_another_format_version_exits_2(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
-    results.write_text(json.dumps({**failing_run(), "format_version": 2}), encoding="utf-8")
+    results.write_text(json.dumps({**failing_run(), "format_version": 3}), encoding="utf-8")
     result = CliRunner().invoke(main, ["report", str(results)])
     assert result.exit_code == 2
-    assert "Received format_version 2. Expected 1." in result.output
+    assert "Received format_version 3. Expected 1 or 2." in result.output
     assert not (tmp_path / "report.html").exists()

@@ -75,6 +75,25 @@ def test_a_broken_server_fails_with_exit_1_and_names_the_check(tmp_path: Path) -
     assert not (tmp_path / "reports").exists()
 
 
+def test_a_batching_server_fails_with_both_texts_in_every_report(tmp_path: Path) -> None:
+    with fake_server({"batch_leaks_parameters"}, token=TOKEN) as url:
+        done = conformance(
+            "run",
+            *("--base-url", url, "--account-id", "X", "--profile", "smoke", "--seed", "5"),
+            *("--concurrency", "3", "--check", "concurrent_answers_unchanged", "--report-dir", "out"),
+            cwd=tmp_path,
+        )
+    assert done.returncode == 1, done.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    (check,) = [c for c in results["checks"] if c["id"] == "concurrent_answers_unchanged"]
+    (message,) = [f["message"] for f in check["failures"]]
+    assert message.startswith("Received: answers change when requests run concurrently: ")
+    assert "given with 3 requests in flight" in message
+    assert re.search(r" alone: '[^']+'; at once: '[^']+' \(they differ at character \d+", message)
+    for report in ("summary.md", "report.html"):
+        assert "answers change when requests run concurrently" in (tmp_path / "out" / report).read_text()
+
+
 def test_the_help_names_every_report_file_a_run_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

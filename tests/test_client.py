@@ -122,7 +122,7 @@ HOSTILE_SETTINGS = TransportSettings(
 
 def _story(exchange: Exchange) -> str:
     """Everything the client says about an exchange, in one line to search."""
-    parts = [str(exchange.status), exchange.error or ""]
+    parts = [str(exchange.status), exchange.error or "", *exchange.framing]
     if exchange.stream is not None:
         parts.append(exchange.stream.broke_at or "")
         for data in exchange.stream.events[:2]:
@@ -157,8 +157,12 @@ def _story(exchange: Exchange) -> str:
         ("many_headers", False, "None | not an HTTP response: RemoteProtocolError"),
         ("not_http", False, "None | not an HTTP response: RemoteProtocolError"),
         ("endless_head", False, "None | not an HTTP response: RemoteProtocolError"),
-        ("closed_mid_body", False, "body cut short: RemoteProtocolError"),
-        ("wrong_content_length", False, "not JSON: Expecting"),
+        (
+            "closed_mid_body",
+            False,
+            "body cut short: Content-Length says 100000 but the connection closed after 20",
+        ),
+        ("wrong_content_length", False, "Content-Length says 10 but 59 more bytes followed those 10"),
         ("huge_sse_line", True, "byte cap of 1 MiB reached"),
     ],
 )

@@ -1,4 +1,4 @@
-"""`BodyDecoder`: Content-Encoding undone incrementally, capped on the decoded bytes."""
+"""`BodyDecoder`: Content-Encoding undone incrementally, capped on the decoded bytes; stacked codings too."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import zlib
 
 import pytest
 
-from conformance.transport.decoding import BodyDecoder, DecodingError
+from conformance.transport.decoding import BodyDecoder, DecodingError, StackedDecoder, body_decoder
 
 
-def _feed_all(decoder: BodyDecoder, data: bytes, step: int) -> bytes:
+def _feed_all(decoder: BodyDecoder | StackedDecoder, data: bytes, step: int) -> bytes:
     out = b"".join(decoder.feed(data[i : i + step]) for i in range(0, len(data), step))
     return out + decoder.flush()
 
@@ -62,3 +62,25 @@ def test_corrupt_truncated_and_unknown_encodings_are_errors_that_say_so() -> Non
         DecodingError, match=r"content-encoding 'br' is not one the client accepts \(gzip, deflate\)"
     ):
         BodyDecoder("br", limit=100)
+
+
+@pytest.mark.parametrize("encoding", ["deflate, gzip", "gzip, gzip", "identity, gzip", "GZIP , deflate"])
+def test_stacked_codings_are_undone_last_first_at_every_split(encoding: str) -> None:
+    data = b'{"response":"' + b"stacked " * 500 + b'"}'
+    encoded = data
+    for coding in [c.strip().lower() for c in encoding.split(",")]:
+        if coding == "gzip":
+            encoded = gzip.compress(encoded)
+        elif coding == "deflate":
+            encoded = zlib.compress(encoded)
+    for step in (1, 7, len(encoded)):
+        decoder = body_decoder(encoding, limit=1 << 20)
+        assert _feed_all(decoder, encoded, step) == data
+
+
+def test_stacked_codings_keep_the_cap_and_refuse_an_unknown_coding() -> None:
+    decoder = body_decoder("gzip, gzip", limit=100)
+    out = decoder.feed(gzip.compress(gzip.compress(bytes(10**6))))
+    assert len(out) <= 101 and decoder.over_limit
+    with pytest.raises(DecodingError, match="content-encoding 'br'"):
+        body_decoder("gzip, br", limit=100)

@@ -38,7 +38,7 @@ SAYS: dict[str, str] = {
     "slow_body": "body cut at the response time cap of 1 s",
     "gzip_bomb": "body cut at the byte cap of 8 MiB (decoded)",
     "not_http": "not an HTTP response: RemoteProtocolError",
-    "closed_mid_body": "body cut short: RemoteProtocolError",
+    "closed_mid_body": "body cut short: Content-Length says 100000 but the connection closed after 20 bytes",
 }
 PROBE_GARBAGE = (
     "Reason: the target's answer to the first request was not an HTTP response: RemoteProtocolError"

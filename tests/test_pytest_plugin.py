@@ -133,6 +133,35 @@ def test_a_broken_server_fails_its_items_with_the_checks_received_expected_where
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
+def test_items_sent_at_once_still_send_each_pair_alone_and_back_to_back(pytester: pytest.Pytester) -> None:
+    # The suite's other items are in flight when a pair's turn comes; sent beside
+    # them, the two requests of a pair have others between them and the fault hides.
+    with fake_server({"reseeds_on_new_seed"}, token=TOKEN) as url:
+        result = pytester.runpytest(*suite(url, "--conformance-report-dir=r"))
+    failed = sorted(line.split(" ")[1] for line in result.outlines if line.startswith("FAILED "))
+    assert failed == [
+        "conformance/suite.py::case[scenario/same-seed-1]",
+        "conformance/suite.py::case[scenario/same-seed-stream-1]",
+        "conformance/suite.py::case[scenario/stream-agreement-1]",
+    ], result.outlines[-12:]
+    result.stdout.fnmatch_lines(
+        ["*Received: texts that differ when the two requests were sent back-to-back, with nothing else*"]
+    )
+    assert results(pytester.path / "r")["verdict"] == "pass"  # should checks only, not --strict
+
+
+def test_a_batching_server_fails_the_concurrent_item(pytester: pytest.Pytester) -> None:
+    with fake_server({"batch_shares_generator"}, token=TOKEN) as url:
+        result = pytester.runpytest(*suite(url, "-k", "concurrent or stream-prompt"))
+    result.assert_outcomes(failed=1, passed=1, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(
+        [
+            "concurrent_answers_unchanged (must) failed:",
+            "    Received: answers change when requests run concurrently: * alone: '*'; at once: '*'*",
+        ]
+    )
+
+
 def test_last_failed_reruns_exactly_the_failures_and_failed_first_orders_them_first(
     pytester: pytest.Pytester, too_many_tokens: str
 ) -> None:
@@ -160,7 +189,9 @@ def test_markers_select_by_kind_and_stream(pytester: pytest.Pytester, conformant
     assert ids and all(i.startswith("invalid/") for i in ids)
     assert result.parseoutcomes()["passed"] == len(ids) and result.parseoutcomes()["deselected"] > 0
     streamed = pytester.runpytest(*suite(conformant, "-m", "stream", "--collect-only", "-q"))
-    assert all("stream" in line for line in streamed.outlines if "::case[" in line)
+    # scenario/concurrent-1 sends streamed and non-streamed requests: it is a stream item too.
+    selected = [line for line in streamed.outlines if "::case[" in line]
+    assert all("stream" in line or "::case[scenario/concurrent-" in line for line in selected)
 
 
 def test_a_should_failure_warns_unless_strict(pytester: pytest.Pytester) -> None:

@@ -26,8 +26,8 @@ def test_a_results_file_loads(tmp_path: Path) -> None:
         ("[]", "Received a JSON list. Expected an object."),
         ('{"format": "other"}', "Received format 'other'. Expected 'workers-ai-conformance/results'."),
         (
-            '{"format": "workers-ai-conformance/results", "format_version": 2}',
-            "Received format_version 2. Expected 1.",
+            '{"format": "workers-ai-conformance/results", "format_version": 3}',
+            "Received format_version 3. Expected 1 or 2.",
         ),
     ],
     ids=["missing", "not-json", "not-object", "other-format", "other-version"],

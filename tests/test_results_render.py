@@ -42,4 +42,4 @@ def test_every_verdict_renders_as_html_without_the_token(tmp_path: Path, faults:
     assert results["verdict"] in html.lower() or results["verdict"].upper() in html
     for path in tmp_path.iterdir():
         assert TOKEN.encode() not in path.read_bytes(), path
-    assert json.loads((tmp_path / "results.json").read_text())["format_version"] == 1
+    assert json.loads((tmp_path / "results.json").read_text())["format_version"] == 2

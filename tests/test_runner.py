@@ -112,10 +112,11 @@ def test_a_target_refusing_every_token_is_untestable() -> None:
     )
 
 
-def test_results_json_follows_format_version_1(tmp_path: Path) -> None:
+def test_results_json_follows_format_version_2(tmp_path: Path) -> None:
     result = run_fake({"bad_result"})
     document = results_document(result)
-    assert document["format"] == "workers-ai-conformance/results" and document["format_version"] == 1
+    assert document["format"] == "workers-ai-conformance/results" and document["format_version"] == 2
+    assert document["load"] is None  # only `conformance load` fills it
     assert document["verdict"] == "fail" and document["exit_code"] == 1 and document["seed"] == 3
     assert set(document) >= {
         "reason",

@@ -71,3 +71,32 @@ def test_leading_bom_is_stripped_even_when_split() -> None:
 
 def test_invalid_utf8_is_replaced_not_raised() -> None:
     assert decode([b"data: \xff\n\n"]) == ["\ufffd"]
+
+
+@pytest.mark.parametrize(
+    "line", ["Data: x", "data : x", " data: x", "DATA:x", "\ufeffdata: x", "Event: e", "ID: 1"]
+)
+def test_a_field_name_that_only_resembles_one_is_ignored_and_kept_as_misnamed(line: str) -> None:
+    decoder = SSEDecoder()
+    assert (
+        decoder.feed(f": a comment first, so that a BOM is not the stream's first\n{line}\n\n".encode()) == []
+    )
+    assert decoder.misnamed == [line]
+
+
+def test_known_and_unknown_fields_are_not_misnamed_and_only_five_are_kept() -> None:
+    decoder = SSEDecoder()
+    decoder.feed(b"data: x\nevent: e\nid: 1\nretry: 5\nmodel: m\nfoo\n\n")
+    assert decoder.misnamed == []
+    decoder.feed(b"Data: y\n" * 9)
+    assert decoder.misnamed == ["Data: y"] * 5
+
+
+def test_what_an_end_of_stream_would_lose_is_said() -> None:
+    unterminated, no_blank_line, complete = SSEDecoder(), SSEDecoder(), SSEDecoder()
+    unterminated.feed(b"data: [DONE]")
+    no_blank_line.feed(b"data: [DONE]\n")
+    complete.feed(b"data: [DONE]\n\n")
+    assert "its last line, 'data: [DONE]', has no line ending" in unterminated.lost()
+    assert "its last event, data '[DONE]', has no blank line after it" in no_blank_line.lost()
+    assert complete.lost() == ""

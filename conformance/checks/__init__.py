@@ -11,6 +11,10 @@ from conformance.checks import error_statuses as _error_statuses  # noqa: F401
 from conformance.checks import exchanges as _exchanges  # noqa: F401  (registers the built-ins)
 from conformance.checks import lengths as _lengths  # noqa: F401
 from conformance.checks import scenarios as _scenarios  # noqa: F401
+
+# isort: split
+# Registered last, so its checks are listed and its scenarios planned after the others.
+from conformance.checks import concurrency as _concurrency  # noqa: F401
 from conformance.checks._loading import load_check_modules
 from conformance.checks._registry import (
     SEVERITIES,

@@ -174,6 +174,26 @@ def result_conformance(observation: Observation) -> None:
 
 
 @check(
+    id="http_framing_conformance",
+    severity="must",
+    description="The response is framed as HTTP/1.1 requires: one length that matches the bytes sent "
+    "(Content-Length or chunked), and only transfer and content codings the request accepted, that decode.",
+    clause="HTTP/1.1 message body length (RFC 9112 section 6); content codings (RFC 9110 section 8.4)",
+)
+def http_framing_conformance(observation: Observation) -> None:
+    exchange = observation.exchange
+    if exchange.status is None:
+        raise NotApplicable
+    if exchange.framing:
+        raise CheckFailure(
+            received="; ".join(exchange.framing),
+            expected="a response whose Content-Length, or chunked transfer coding alone, frames exactly "
+            "the body sent, in a content coding the request accepted (gzip, deflate or none)",
+            where="the response framing",
+        )
+
+
+@check(
     id="stream_framing_conformance",
     severity="must",
     description="A streamed success is SSE whose events are JSON valid per the event schema, "
@@ -215,6 +235,14 @@ def stream_framing_conformance(observation: Observation) -> None:
                 expected="an event valid against the stream event schema",
                 where=f"event {index} at {violation.where}",
             )
+    if facts.misnamed:
+        lines = ", ".join(snippet(line, 40) for line in facts.misnamed)
+        raise CheckFailure(
+            received=f"lines an SSE reader ignores, {lines}: "
+            "field names are matched exactly (case and spaces count), so their field is unknown",
+            expected="fields named exactly data, event, id or retry, followed by a colon",
+            where="the event stream",
+        )
     if facts.after_done:
         raise CheckFailure(
             received=f"{facts.after_done} event(s) after data: [DONE]",

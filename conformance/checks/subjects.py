@@ -3,7 +3,10 @@
 A scenario is a first-class case made of more than one request (the same
 body twice, a body streamed and not streamed, a body without a token). Its
 check names a ``plan`` that builds the scenarios; the runner sends their
-requests in order and hands the check a `ScenarioOutcome`. A check may also
+requests in order (those of one ``wave`` at once) and hands the check a
+`ScenarioOutcome`; an ``exclusive`` scenario is sent with nothing else of the
+run in flight, so its requests see no other request between them but the ones
+it places there. A check may also
 name a ``follow_up``: given the exchanges so far, the next request to send
 (or None), so a scenario can search (the longest prompt a server accepts)
 within `MAX_FOLLOW_UPS` more requests.
@@ -54,11 +57,16 @@ class Route:
 
 @dataclass(frozen=True)
 class ScenarioRequest:
-    """One request of a scenario, how it authenticates, and where it goes (the run's path by default)."""
+    """One request of a scenario, how it authenticates, and where it goes (the run's path by default).
+
+    ``wave`` above 0 sends the request at once with the adjacent requests of
+    the same wave, instead of after the previous request has finished.
+    """
 
     body: Any
     auth: Auth = "token"
     route: Route | None = None
+    wave: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,8 @@ class Scenario:
     label: str
     requests: tuple[ScenarioRequest, ...]
     check: str = ""  # the id of the check that judges it; the runner fills it in from the plan
+    exclusive: bool = False
+    """Sent alone: the runner lets what is in flight finish, sends this scenario, then resumes the rest."""
 
     @property
     def kind(self) -> str:
@@ -85,11 +95,12 @@ class Scenario:
 
 @dataclass(frozen=True)
 class PlanContext:
-    """What a scenario plan may use: the run's seed, how many scenarios the profile wants, the token."""
+    """What a scenario plan may use: the seed, the profile's scenario count, the token, ``--concurrency``."""
 
     seed: int
     count: int = 1
     has_token: bool = True
+    concurrency: int = 4
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ import click
 from conformance.cli.cases import cases
 from conformance.cli.checks import checks
 from conformance.cli.fuzz import fuzz_command
+from conformance.cli.load import load_command
 from conformance.cli.openapi import openapi
 from conformance.cli.replay import replay
 from conformance.cli.report import report
 from conformance.cli.run import run
 from conformance.cli.schemas import schemas
 from conformance.cli.serve import serve
+from conformance.cli.worker import worker_command
 from conformance.errors import ConformanceError, TargetError, UsageError
 
 
@@ -58,9 +60,11 @@ def main() -> None:
 main.add_command(cases)
 main.add_command(checks)
 main.add_command(fuzz_command)
+main.add_command(load_command)
 main.add_command(openapi)
 main.add_command(report)
 main.add_command(run)
 main.add_command(replay)
 main.add_command(schemas)
 main.add_command(serve)
+main.add_command(worker_command)

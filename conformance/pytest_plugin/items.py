@@ -49,9 +49,7 @@ class SuiteFile(pytest.File):
             # ("case[...]" as a single segment) never equals the parsed key ("case"
             # with params "..."), which made --lf and --ff find no known failure.
             nodeid = f"{self.nodeid}::{name}"
-            yield SuiteItem.from_parent(
-                self, name=name, nodeid=nodeid, subject=subject, plugin=self.plugin
-            )
+            yield SuiteItem.from_parent(self, name=name, nodeid=nodeid, subject=subject, plugin=self.plugin)
 
 
 class SuiteItem(pytest.Item):

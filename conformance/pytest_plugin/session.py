@@ -3,6 +3,8 @@
 Items do not send one request at a time. On the first item the plugin sends
 the probe, then every selected item at once (``--conformance-concurrency`` in
 flight, as ``conformance run`` does); each item waits for its own verdict.
+Every item passes through one `Schedule`, as in a run, so an exclusive
+scenario is sent with nothing else of this process in flight.
 Under pytest-xdist a worker sends the items queued for it, and hands what it
 received to the controller, which judges everything as one run and writes
 one set of reports. Without xdist the same judging writes the same files as
@@ -44,6 +46,7 @@ from conformance.runner import (
     RunConfig,
     RunFinished,
     RunResult,
+    Schedule,
     load_baseline_reasons,
     plan_run,
     replay_items,
@@ -68,12 +71,13 @@ class _Sending:
         # What the runner makes of the probe's answer: None, or why the target cannot be tested.
         self.untestable = _run_of(config, Plan((), {}), {}, self.probe).reason
         self.verdicts: dict[str, Future[CaseResult]] = {}
+        self.schedule = Schedule()
 
     def submit(self, subjects: list[Subject]) -> None:
         sender = LiveSender(self.client)
         for subject in subjects:
             if subject.id not in self.verdicts:
-                coroutine = send_and_judge(subject, self.checks, sender, self.facts)
+                coroutine = send_and_judge(subject, self.checks, sender, self.facts, self.schedule)
                 self.verdicts[subject.id] = self.thread.submit(coroutine)
 
     def close(self) -> None:

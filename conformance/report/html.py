@@ -21,6 +21,7 @@ from markupsafe import Markup
 from conformance.report import _fields as f
 from conformance.report.charts import CLASS_COLOURS, OTHER_COLOUR, build_charts
 from conformance.report.failures import collect_failures
+from conformance.report.load import build_load_view
 from conformance.report.matrix import build_matrix
 from conformance.report.summary import summarise
 
@@ -95,6 +96,7 @@ def render_html(results: Mapping[str, Any]) -> str:
             matrix=matrix,
             failures=failures,
             charts=build_charts(results),
+            load=build_load_view(results),
             filter_checks=checks,
             filter_classes=classes,
             class_colours=CLASS_COLOURS,

@@ -15,8 +15,11 @@ from conformance.errors import JSONReadError, UsageError
 RESULTS_FORMAT = "workers-ai-conformance/results"
 """The ``format`` member every results file carries."""
 
-RESULTS_FORMAT_VERSION = 1
-"""The ``format_version`` this report reads; additive changes keep it."""
+RESULTS_FORMAT_VERSION = 2
+"""The ``format_version`` results are written in; additive changes keep it."""
+
+READABLE_VERSIONS = (1, 2)
+"""Versions this report reads: 2 only added the ``load`` section to 1."""
 
 
 def load_results(path: Path) -> dict[str, Any]:
@@ -55,8 +58,9 @@ def check_results(results: Any, *, source: str = "results") -> None:
             "This file was not written by `conformance run`."
         )
     version = results.get("format_version")
-    if version != RESULTS_FORMAT_VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise UsageError(
             f"{source}: Received format_version {version!r}. "
-            f"Expected {RESULTS_FORMAT_VERSION}. Render it with the toolkit version that wrote it."
+            f"Expected {' or '.join(map(str, READABLE_VERSIONS))}. "
+            "Render it with the toolkit version that wrote it."
         )

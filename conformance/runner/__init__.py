@@ -20,6 +20,7 @@ from conformance.runner._engine import (
     run,
     send_and_judge,
 )
+from conformance.runner._schedule import Schedule
 from conformance.runner.baseline import load_baseline, load_baseline_reasons, save_baseline
 from conformance.runner.config import PROFILES, RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
@@ -69,6 +70,7 @@ __all__ = [
     "RunFinished",
     "RunResult",
     "RunStarted",
+    "Schedule",
     "arun",
     "judge_case",
     "judge_sent",

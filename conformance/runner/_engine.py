@@ -27,12 +27,14 @@ from conformance.checks import (
     RunFacts,
     Scenario,
     ScenarioOutcome,
+    ScenarioRequest,
 )
 from conformance.checks.subjects import MAX_FOLLOW_UPS
 from conformance.contract import MODEL, ErrorCode
 from conformance.contract.bounded_json import read_json
 from conformance.generation import Case
 from conformance.runner import profiles
+from conformance.runner._schedule import Schedule, runs_alone
 from conformance.runner._verdict import summarise
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
@@ -148,7 +150,10 @@ def plan(config: RunConfig, checks: Sequence[Check], facts: RunFacts) -> tuple[l
     items: list[Item] = list(config.cases if config.cases is not None else profiles.cases_for(config))
     skipped: dict[str, str] = {}
     context = PlanContext(
-        seed=config.run_seed, count=profiles.scenario_count(config.profile), has_token=facts.has_token
+        seed=config.run_seed,
+        count=profiles.scenario_count(config.profile),
+        has_token=facts.has_token,
+        concurrency=config.concurrency,
     )
     for item in checks:
         if item.plan is None:
@@ -174,6 +179,7 @@ async def execute(
     started_at, started = _now(), time.perf_counter()
     yield RunStarted(config, len(items), config.run_seed)
     owner = _scenario_owners(checks, items)
+    schedule = Schedule()
     recorder = Recorder.open(config, facts) if config.record is not None else None
     results: list[CaseResult | None] = [None] * len(items)
     extra_requests = 0
@@ -184,7 +190,7 @@ async def execute(
             reason = _untestable_from_probe(await probe.send(PROBE_BODY), facts)
         if reason is None:
             pending = {
-                asyncio.ensure_future(_send_and_judge(i, item, checks, owner, sender, facts)): i
+                asyncio.ensure_future(_scheduled(schedule, i, item, checks, owner, sender, facts)): i
                 for i, item in enumerate(items)
             }
             done_count = 0
@@ -227,16 +233,26 @@ def _scenario_owners(checks: Sequence[Check], items: Sequence[Item]) -> dict[str
     return {i.id: by_id[i.check] for i in items if isinstance(i, Scenario) and i.check in by_id}
 
 
+async def _scheduled(
+    schedule: Schedule,
+    index: int,
+    item: Item,
+    checks: Sequence[Check],
+    owner: dict[str, Check],
+    sender: Sender,
+    facts: RunFacts,
+) -> tuple[int, CaseResult]:
+    """`_send_and_judge` once the schedule lets ``item`` go: beside the others, or alone."""
+    async with schedule.slot(runs_alone(item)):
+        return await _send_and_judge(index, item, checks, owner, sender, facts)
+
+
 async def _send_and_judge(
     index: int, item: Item, checks: Sequence[Check], owner: dict[str, Check], sender: Sender, facts: RunFacts
 ) -> tuple[int, CaseResult]:
     if isinstance(item, Scenario):
         check = owner.get(item.id)
-        exchanges: list[Exchange] = []
-        for request in item.requests:
-            exchanges.append(
-                await sender.send(item.id, len(exchanges), request.body, request.auth, request.route)
-            )
+        exchanges = await _send_requests(item, sender)
         # A follow-up is a function of the answers so far, so a replay asks for the same requests.
         while (
             check is not None
@@ -252,13 +268,52 @@ async def _send_and_judge(
     return index, judge_case(item, exchange, [c for c in checks if not c.is_scenario], facts)
 
 
-async def send_and_judge(item: Item, checks: Sequence[Check], sender: Sender, facts: RunFacts) -> CaseResult:
+async def _send_requests(scenario: Scenario, sender: Sender) -> list[Exchange]:
+    """A scenario's requests in order; the adjacent requests of one wave go out at once."""
+    exchanges: list[Exchange] = []
+    for wave in _waves(scenario.requests):
+        start = len(exchanges)
+        if scenario.exclusive and start and exchanges[-1].status is None:
+            # Alone, each request would wait out its own timeout while the run waits:
+            # once the target stops answering, the rest of the scenario is not sent.
+            unanswered = exchanges[-1]
+            exchanges.extend(_unsent(unanswered, r) for r in scenario.requests[start:])
+            break
+        sends = (
+            sender.send(scenario.id, start + k, r.body, r.auth, r.route) for k, r in enumerate(wave)
+        )
+        exchanges.extend(await asyncio.gather(*sends))
+    return exchanges
+
+
+def _unsent(unanswered: Exchange, request: ScenarioRequest) -> Exchange:
+    error = f"not sent: the request before it got no answer ({unanswered.error})"
+    return Exchange("POST", unanswered.url, {}, request.body, error=error)
+
+
+def _waves(requests: Sequence[ScenarioRequest]) -> list[list[ScenarioRequest]]:
+    """Requests grouped as they are sent: each adjacent run of one wave together, the others one by one."""
+    waves: list[list[ScenarioRequest]] = []
+    for request in requests:
+        if request.wave and waves and waves[-1][0].wave == request.wave:
+            waves[-1].append(request)
+        else:
+            waves.append([request])
+    return waves
+
+
+async def send_and_judge(
+    item: Item, checks: Sequence[Check], sender: Sender, facts: RunFacts, schedule: Schedule | None = None
+) -> CaseResult:
     """Send one case or scenario through ``sender`` and judge it as a run does.
 
     For callers that decide what to send one item at a time (the pytest
-    plugin under xdist); a run sends its whole plan through `execute`.
+    plugin); a run sends its whole plan through `execute`. Callers that send
+    several items at once pass one `Schedule` to every call, so that an
+    exclusive scenario still runs alone.
     """
-    _, result = await _send_and_judge(0, item, checks, _scenario_owners(checks, [item]), sender, facts)
+    owner = _scenario_owners(checks, [item])
+    _, result = await _scheduled(schedule or Schedule(), 0, item, checks, owner, sender, facts)
     return result
 
 

@@ -47,7 +47,9 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
         ET.SubElement(case, "error", message=result.reason, type="untestable").text = result.reason
         tests, errors = 1, 1
 
-    for case_result in result.cases:
+    if result.load is not None and result.reason is None:
+        tests, failures, skipped = _load_testcases(suite, result)
+    for case_result in () if result.load is not None else result.cases:
         elapsed = f"{sum(e.timing.total_s for e in case_result.exchanges):.3f}"
         if case_result.error is not None:
             case = ET.SubElement(suite, "testcase", classname="request", name=case_result.id, time=elapsed)
@@ -80,7 +82,7 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
                 ET.SubElement(case, "skipped", message=f"{why}: {first_line}")
 
     judged = {check_id for case_result in result.cases for check_id in case_result.checks}
-    for check in result.checks:
+    for check in () if result.load is not None else result.checks:
         if check.status == "skipped" and check.check.id not in judged:
             # Skipped before any case (no token for auth_enforced): one testcase says why.
             tests += 1
@@ -100,6 +102,45 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
         for name, value in element.attrib.items():
             element.set(name, xml_text(value))
     return ET.ElementTree(suites)
+
+
+def _load_testcases(suite: ET.Element, result: RunResult) -> tuple[int, int, int]:
+    """A load test's junit: one testcase per check (over every exchange it judged), one per other gate."""
+    assert result.load is not None
+    tests = failures = skipped = 0
+    gates = {gate.get("check"): gate for gate in result.load.get("gates", []) if gate.get("check")}
+    for check in result.checks:
+        tests += 1
+        case = ET.SubElement(suite, "testcase", classname="load", name=check.check.id, time="0")
+        gate = gates.get(check.check.id)
+        if check.status == "skipped":
+            skipped += 1
+            ET.SubElement(case, "skipped", message=check.skip_reason or "skipped")
+        elif gate is not None and not gate["passed"]:
+            failures += 1
+            example = check.failures[0].message if check.failures else ""
+            message = f"{gate['value']} (limit: {gate['limit']})"
+            ET.SubElement(
+                case, "failure", message=message, type=check.check.severity
+            ).text = f"{message}\n\nFirst failure kept:\n{example}"
+        elif check.failures:
+            skipped += 1
+            why = (
+                "within --max-failure-ratio"
+                if gate is not None
+                else "should-level, not blocking without --strict"
+            )
+            ET.SubElement(case, "skipped", message=f"{why}: {check.failures[0].message.split(chr(10))[0]}")
+    for gate in result.load.get("gates", []):
+        if gate.get("check"):
+            continue
+        tests += 1
+        case = ET.SubElement(suite, "testcase", classname="load.gate", name=gate["name"], time="0")
+        if not gate["passed"]:
+            failures += 1
+            message = f"{gate['value']} (limit: {gate['limit']})"
+            ET.SubElement(case, "failure", message=message, type="gate").text = message
+    return tests, failures, skipped
 
 
 def xml_text(text: str) -> str:

@@ -101,13 +101,16 @@ def load_recording(path: Path) -> Recording:
 def item_to_json(item: Case | Scenario) -> dict[str, Any]:
     """A recording line's ``item``: a case or a scenario, told apart by ``type``."""
     if isinstance(item, Scenario):
-        return {
+        data: dict[str, Any] = {
             "type": "scenario",
             "id": item.id,
             "label": item.label,
             "check": item.check,
             "requests": [_request_to_json(r) for r in item.requests],
         }
+        if item.exclusive:
+            data["exclusive"] = True
+        return data
     return {"type": "case", **item.to_json()}
 
 
@@ -115,6 +118,8 @@ def _request_to_json(request: ScenarioRequest) -> dict[str, Any]:
     data: dict[str, Any] = {"body": request.body, "auth": request.auth}
     if request.route is not None:
         data["route"] = {"account": request.route.account, "model": request.route.model}
+    if request.wave:
+        data["wave"] = request.wave
     return data
 
 
@@ -122,10 +127,14 @@ def item_from_json(data: dict[str, Any]) -> Case | Scenario:
     """The inverse of `item_to_json`."""
     if data["type"] == "scenario":
         requests = tuple(
-            ScenarioRequest(r["body"], r["auth"], Route(**r["route"]) if r.get("route") else None)
+            ScenarioRequest(
+                r["body"], r["auth"], Route(**r["route"]) if r.get("route") else None, r.get("wave", 0)
+            )
             for r in data["requests"]
         )
-        return Scenario(data["id"], data["label"], requests, data.get("check", ""))
+        return Scenario(
+            data["id"], data["label"], requests, data.get("check", ""), data.get("exclusive", False)
+        )
     return Case.from_json(data)
 
 
@@ -155,6 +164,7 @@ def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
             "broke_at": stream.broke_at,
             "first_event_s": stream.first_event_s,
             "partial_event": stream.partial_event,
+            "misnamed": list(stream.misnamed),
         },
         "error": exchange.error,
         "retries": exchange.retries,
@@ -164,6 +174,7 @@ def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
             "ttfb_s": exchange.timing.ttfb_s,
             "ttfe_s": exchange.timing.ttfe_s,
         },
+        "framing": list(exchange.framing),
     }
 
 
@@ -185,6 +196,7 @@ def exchange_from_json(data: dict[str, Any]) -> Exchange:
             s["broke_at"],
             s["first_event_s"],
             s.get("partial_event", False),
+            tuple(s.get("misnamed", ())),
         )
     )
     t = data["timing"]
@@ -202,4 +214,5 @@ def exchange_from_json(data: dict[str, Any]) -> Exchange:
         data["retries"],
         tuple(data.get("retry_waits", ())),
         Timing(t["total_s"], t["ttfb_s"], t["ttfe_s"]),
+        tuple(data.get("framing", ())),
     )

@@ -107,6 +107,8 @@ class RunResult:
     checks: tuple[CheckResult, ...]
     cases: tuple[CaseResult, ...]
     baseline: BaselineReport | None = None
+    load: dict[str, Any] | None = None
+    """A load test's figures and gates (``conformance load``), JSON-ready; None for every other run."""
     secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
     schema: SchemaVersion = field(default_factory=default_schema_version)
 

@@ -1,4 +1,4 @@
-"""results.json, format version 1 (docs/results-format.md), built from a `RunResult`."""
+"""results.json, format version 2 (docs/results-format.md), built from a `RunResult`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from conformance.runner.results import CaseResult, CheckResult, RunResult
 from conformance.transport import Exchange, StreamFacts
 
 FORMAT = "workers-ai-conformance/results"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUMMARISED_BODY_BYTES = 4 * 1024  # request bodies above this are summarised, not copied
 MAX_BODY_TEXT = 64 * 1024
 TRANSCRIPT_ENDS = 50
@@ -52,6 +52,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
             "fixed": [{"check": c, "case_id": i} for c, i in result.baseline.fixed],
             "updated": result.baseline.updated,
         },
+        "load": result.load,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from conformance.runner.results import RunResult
 
@@ -22,13 +23,17 @@ def summary_markdown(result: RunResult) -> str:
     ]
     if result.reason:
         lines += [f"**Reason:** {result.reason}", ""]
-    lines += [
-        "| cases | passed | failed | error | requests | retries | checks passed | failed | skipped |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| {c['cases']} | {c['cases_passed']} | {c['cases_failed']} | {c['cases_error']} | {c['requests']} "
-        f"| {c['retries']} | {c['checks_passed']} | {c['checks_failed']} | {c['checks_skipped']} |",
-        "",
-    ]
+    if result.load is not None:
+        lines += _load_lines(result.load)
+    else:
+        lines += [
+            "| cases | passed | failed | error | requests | retries | checks passed | failed | skipped |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| {c['cases']} | {c['cases_passed']} | {c['cases_failed']} | {c['cases_error']} "
+            f"| {c['requests']} "
+            f"| {c['retries']} | {c['checks_passed']} | {c['checks_failed']} | {c['checks_skipped']} |",
+            "",
+        ]
     failing = [check for check in result.checks if check.failures]
     if failing:
         lines += ["## Failing checks", ""]
@@ -57,6 +62,53 @@ def summary_markdown(result: RunResult) -> str:
         lines += [f"- `{check}` on `{case}`" for check, case in result.baseline.fixed]
         lines.append("")
     return "\n".join(lines)
+
+
+def _load_lines(load: dict[str, Any]) -> list[str]:
+    """A load test's summary: the gates with their figures, then the load's own figures."""
+    lines = ["## Gates", "", "| gate | limit | measured | |", "| --- | --- | --- | --- |"]
+    for gate in load.get("gates", []):
+        lines.append(
+            f"| {gate['name']} | {gate['limit']} | {gate['value']} "
+            f"| {'pass' if gate['passed'] else '**FAIL**'} |"
+        )
+    latency = load.get("latency", {})
+    tokens = load.get("tokens", {})
+    refusals = load.get("refusals", {})
+    ttfe = latency.get("ttfe_s", {})
+    lines += [
+        "",
+        "## Load",
+        "",
+        f"{load.get('users')} users, mix {', '.join(f'{k}={v}' for k, v in load.get('mix', {}).items())}, "
+        f"{len(load.get('workers', []))} process(es).",
+        "",
+        "| exchanges | per second | tokens | tokens/s | p50 latency | p95 TTFE | refusals (429) "
+        "| no response |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {load.get('exchanges', 0)} | {load.get('requests_per_second')} | {tokens.get('total', 0)} "
+        f"| {tokens.get('per_second')} | {_seconds(latency.get('total_s', {}).get('p50'))} "
+        f"| {_seconds(ttfe.get('p95'))} | {refusals.get('count', 0)} | {load.get('transport_errors', 0)} |",
+        "",
+        "Statuses: " + (", ".join(f"{k}: {v}" for k, v in load.get("statuses", {}).items()) or "none") + ".",
+        "",
+    ]
+    sampled = [c for c in load.get("checks", []) if c.get("sample_rate", 1.0) < 1.0]
+    if sampled:
+        lines += [
+            "Sampled: "
+            + ", ".join(
+                f"`{c['id']}` on {c['sample_rate']:.0%} of {c.get('sampled_on') or 'exchanges'}"
+                for c in sampled
+            )
+            + ".",
+            "",
+        ]
+    return lines
+
+
+def _seconds(value: Any) -> str:
+    return "-" if value is None else f"{value:.3f} s"
 
 
 def write_summary(result: RunResult, path: Path) -> Path:

@@ -23,9 +23,17 @@ from typing import Any, Literal
 import httpx
 
 from conformance.contract import MODEL, run_path
-from conformance.transport.decoding import ACCEPTED_ENCODINGS, BodyDecoder, DecodingError
+from conformance.transport.decoding import (
+    ACCEPTED_ENCODINGS,
+    BodyDecoder,
+    DecodingError,
+    StackedDecoder,
+    body_decoder,
+)
 from conformance.transport.exchange import DONE, NOT_HTTP, REDACTED, Exchange, StreamFacts, Timing
+from conformance.transport.framing import Head, body_fault, extra_bytes_fault, final_head, head_faults
 from conformance.transport.sse import SSEDecoder
+from conformance.transport.wire import RecordingTransport, WireLog, recording
 
 Auth = Literal["token", "none", "wrong"]
 """How a request authenticates: with the run's token, with none, or with a made-up wrong one."""
@@ -77,9 +85,10 @@ class Client:
 
     async def __aenter__(self) -> Client:
         s = self.settings
+        limits = httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency)
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s),
-            limits=httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency),
+            transport=RecordingTransport(limits),  # keeps each response's raw head to name framing faults
             follow_redirects=False,
             trust_env=False,
         )
@@ -164,70 +173,104 @@ class Client:
         # before every read timeout would otherwise hold a case for ever.
         deadline = asyncio.get_running_loop().time() + s.max_response_s
         request = self._http.build_request("POST", url, content=content, headers=sent)
-        try:
-            async with asyncio.timeout_at(deadline):
-                response = await self._http.send(request, stream=True)
-        except TimeoutError:
-            error = f"no response head within the response time cap of {s.max_response_s:g} s"
-            return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
-        except httpx.ProtocolError as exc:  # 10 000 headers, a TLS record, noise: h11 refuses it
-            error = f"{NOT_HTTP}: {_describe(exc)}"
-            return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
-        except httpx.HTTPError as exc:
-            return Exchange(**base, error=_describe(exc), timing=Timing(time.perf_counter() - started))
+        with recording() as wire:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    response = await self._http.send(request, stream=True)
+            except TimeoutError:
+                error = f"no response head within the response time cap of {s.max_response_s:g} s"
+                return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
+            except httpx.ProtocolError as exc:  # 10 000 headers, a TLS record, noise: h11 refuses it
+                head = final_head(bytes(wire.head))
+                faults = head_faults(head) if head is not None else []
+                if head is not None and faults:  # a head h11 refuses for its framing: a response all the same
+                    return _refused(base, head, faults, wants_stream, time.perf_counter() - started)
+                error = f"{NOT_HTTP}: {_describe(exc)}"
+                return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
+            except httpx.HTTPError as exc:
+                return Exchange(**base, error=_describe(exc), timing=Timing(time.perf_counter() - started))
+            try:
+                return await self._read(response, base, wants_stream, started, deadline, wire)
+            finally:
+                await response.aclose()
+
+    async def _read(
+        self,
+        response: httpx.Response,
+        base: dict[str, Any],
+        wants_stream: bool,
+        started: float,
+        deadline: float,
+        wire: WireLog,
+    ) -> Exchange:
         ttfb = time.perf_counter() - started
         headers = {k.lower(): v for k, v in response.headers.items()}
-        try:
-            if wants_stream and 200 <= response.status_code < 300:
-                raw, truncated, facts, ttfe = await self._read_stream(response, started, deadline)
-                return Exchange(
-                    **base,
-                    status=response.status_code,
-                    headers=headers,
-                    body=raw,
-                    body_truncated=truncated,
-                    stream=facts,
-                    timing=Timing(time.perf_counter() - started, ttfb, ttfe),
-                )
-            raw, truncated, cut = await self._read_body(response, deadline)
+        head = final_head(bytes(wire.head))
+        framing = head_faults(head) if head is not None else []
+        if wants_stream and 200 <= response.status_code < 300:
+            raw, truncated, facts, ttfe, fault = await self._read_stream(response, started, deadline, head)
+            framing += _after_body(
+                fault, facts.broke_at is None or facts.broke_at.startswith(_NO_DONE), head, wire
+            )
             return Exchange(
                 **base,
                 status=response.status_code,
                 headers=headers,
                 body=raw,
                 body_truncated=truncated,
-                error=cut,
-                timing=Timing(time.perf_counter() - started, ttfb),
+                stream=facts,
+                timing=Timing(time.perf_counter() - started, ttfb, ttfe),
+                framing=tuple(framing),
             )
-        finally:
-            await response.aclose()
+        raw, truncated, cut, fault = await self._read_body(response, deadline, head)
+        framing += _after_body(fault, cut is None, head, wire)
+        return Exchange(
+            **base,
+            status=response.status_code,
+            headers=headers,
+            body=raw,
+            body_truncated=truncated,
+            error=cut,
+            timing=Timing(time.perf_counter() - started, ttfb),
+            framing=tuple(framing),
+        )
 
-    async def _read_body(self, response: httpx.Response, deadline: float) -> tuple[bytes, bool, str | None]:
+    async def _read_body(
+        self, response: httpx.Response, deadline: float, head: Head | None
+    ) -> tuple[bytes, bool, str | None, str | None]:
+        """The decoded body, whether it was cut, why it was cut or is odd, and the framing fault found."""
         s = self.settings
-        decoder, note = _decoder(response, s.max_body_bytes)
+        decoder, fault = _decoder(response, s.max_body_bytes)
+        note = f"{fault}; the body is kept as sent" if fault else None
         chunks: list[bytes] = []
+        received = 0
         try:
             async with asyncio.timeout_at(deadline):
                 async for raw in response.aiter_raw():
+                    received += len(raw)
                     chunks.append(decoder.feed(raw))
                     if decoder.over_limit:
                         cut = f"body cut at the byte cap of {_size(s.max_body_bytes)} (decoded)"
-                        return b"".join(chunks)[: s.max_body_bytes], True, note or cut
+                        return b"".join(chunks)[: s.max_body_bytes], True, note or cut, fault
                 chunks.append(decoder.flush())
         except TimeoutError:
-            return b"".join(chunks), True, f"body cut at the response time cap of {s.max_response_s:g} s"
+            cut = f"body cut at the response time cap of {s.max_response_s:g} s"
+            return b"".join(chunks), True, cut, fault
         except httpx.HTTPError as exc:
-            return b"".join(chunks), False, f"body cut short: {_describe(exc)}"
+            found = body_fault(str(exc), head, received)
+            return b"".join(chunks), False, f"body cut short: {found or _describe(exc)}", found
         except DecodingError as exc:
-            return b"".join(chunks), False, str(exc)
-        return b"".join(chunks), False, note
+            return b"".join(chunks), False, str(exc), str(exc)
+        return b"".join(chunks), False, note, fault
 
     async def _read_stream(
-        self, response: httpx.Response, started: float, deadline: float
-    ) -> tuple[bytes, bool, StreamFacts, float | None]:
+        self, response: httpx.Response, started: float, deadline: float, head: Head | None
+    ) -> tuple[bytes, bool, StreamFacts, float | None, str | None]:
         s = self.settings
         decoder = SSEDecoder()
-        body, note = _decoder(response, s.max_body_bytes)
+        body, fault = _decoder(response, s.max_body_bytes)
+        note = f"{fault}; the body is kept as sent" if fault else None
+        received = 0
         events: list[str] = []
         kept = bytearray()
         total = 0
@@ -262,7 +305,9 @@ class Client:
             return None
 
         async def pump() -> str | None:
+            nonlocal received
             async for raw in response.aiter_raw():
+                received += len(raw)
                 stop = chunk_in(body.feed(raw))
                 if stop is not None:
                     return stop
@@ -276,13 +321,15 @@ class Client:
         except TimeoutError:
             broke_at = f"time cap of {s.max_response_s:g} s reached after {len(events)} events"
         except httpx.HTTPError as exc:
-            broke_at = f"connection broke after {len(events)} events: {_describe(exc)}"
+            fault = body_fault(str(exc), head, received) or fault
+            broke_at = f"connection broke after {len(events)} events: {fault or _describe(exc)}"
         except DecodingError as exc:
+            fault = str(exc)
             broke_at = f"{exc}, after {len(events)} events"
         if broke_at is None and note is not None:
             broke_at = note
         if broke_at is None and not done:
-            broke_at = "stream ended without data: [DONE]"
+            broke_at = _NO_DONE + decoder.lost()
         facts = StreamFacts(
             events=tuple(events),
             bytes=total,
@@ -291,16 +338,48 @@ class Client:
             broke_at=broke_at,
             first_event_s=first_event,
             partial_event=decoder.pending,
+            misnamed=tuple(decoder.misnamed),
         )
-        return bytes(kept), total > len(kept), facts, first_event
+        return bytes(kept), total > len(kept), facts, first_event, fault
 
 
-def _decoder(response: httpx.Response, limit: int) -> tuple[BodyDecoder, str | None]:
-    """The body's decoder, and a note when its encoding is one the client did not ask for."""
+_NO_DONE = "stream ended without data: [DONE]"
+
+
+def _decoder(response: httpx.Response, limit: int) -> tuple[BodyDecoder | StackedDecoder, str | None]:
+    """The body's decoder, and the fault when its encoding is one the client did not ask for."""
     try:
-        return BodyDecoder(response.headers.get("content-encoding"), limit=limit), None
+        return body_decoder(response.headers.get("content-encoding"), limit=limit), None
     except DecodingError as exc:
-        return BodyDecoder(None, limit=limit), f"{exc}; the body is kept as sent"
+        return BodyDecoder(None, limit=limit), str(exc)
+
+
+def _refused(
+    base: dict[str, Any], head: Head, faults: list[str], wants_stream: bool, total_s: float
+) -> Exchange:
+    """The exchange for a response whose head h11 refused for its framing: its status and fields, no body."""
+    said = "; ".join(faults)
+    streamed = wants_stream and 200 <= head.status < 300
+    return Exchange(
+        **base,
+        status=head.status,
+        headers=head.headers,
+        stream=StreamFacts(broke_at=f"the response head was refused: {said}") if streamed else None,
+        error=None if streamed else f"the response head was refused, its body not read: {said}",
+        timing=Timing(total_s),
+        framing=tuple(faults),
+    )
+
+
+def _after_body(fault: str | None, ended: bool, head: Head | None, wire: WireLog) -> list[str]:
+    """The framing faults that reading the body found: its own, or bytes past a Content-Length body."""
+    if fault is not None:
+        return [fault]
+    extra = extra_bytes_fault(head, wire.total) if ended and head is not None else None
+    if extra is None:
+        return []
+    wire.spoil()  # those bytes must not be read as the next request's response
+    return [extra]
 
 
 def _size(count: int) -> str:

@@ -114,3 +114,40 @@ class BodyDecoder:
 def _zlib_header(head: bytes) -> bool:
     """Whether two bytes open a zlib stream (RFC 1950: method 8, check bits a multiple of 31)."""
     return head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+
+
+class StackedDecoder:
+    """Several content codings in the order they were applied (``"deflate, gzip"``), undone last first.
+
+    Each stage is a `BodyDecoder` with the same cap, so no stage inflates past it.
+    """
+
+    def __init__(self, content_encoding: str, *, limit: int) -> None:
+        codings = [c.strip() for c in content_encoding.split(",") if c.strip()]
+        self._stages = [BodyDecoder(c, limit=limit) for c in reversed(codings)]
+        self.encoding = ", ".join(codings)
+
+    @property
+    def over_limit(self) -> bool:
+        """Whether any stage decoded to more than the limit."""
+        return any(stage.over_limit for stage in self._stages)
+
+    def feed(self, raw: bytes) -> bytes:
+        """The decoded bytes ``raw`` completes, through every stage."""
+        for stage in self._stages:
+            raw = stage.feed(raw)
+        return raw
+
+    def flush(self) -> bytes:
+        """What the stages still hold at the end of the body, each flushed into the next."""
+        data = b""
+        for stage in self._stages:
+            data = stage.feed(data) + stage.flush()
+        return data
+
+
+def body_decoder(content_encoding: str | None, *, limit: int) -> BodyDecoder | StackedDecoder:
+    """The decoder for a Content-Encoding value: one coding, or several stacked; raises `DecodingError`."""
+    if content_encoding is not None and "," in content_encoding:
+        return StackedDecoder(content_encoding, limit=limit)
+    return BodyDecoder(content_encoding, limit=limit)

@@ -37,7 +37,9 @@ class StreamFacts:
 
     ``events`` holds every event's data in order (``[DONE]`` and anything after
     it included), bounded by the event cap. ``broke_at`` says where and why the
-    stream stopped early, or is None when it ended by itself.
+    stream stopped early, or is None when it ended by itself. ``misnamed``
+    holds the first lines an SSE reader ignored because their field name only
+    resembles ``data``, ``event``, ``id`` or ``retry`` (``Data:``, ``data :``).
     """
 
     events: tuple[str, ...] = ()
@@ -47,6 +49,7 @@ class StreamFacts:
     broke_at: str | None = None
     first_event_s: float | None = None
     partial_event: bool = False
+    misnamed: tuple[str, ...] = ()
 
     @property
     def json_events(self) -> list[Any]:
@@ -69,7 +72,9 @@ class Exchange:
     ``status`` is None when no response arrived; ``error`` then says why
     (``"ConnectError: ..."``). ``body`` is the raw response body for a
     non-streamed response, cut at the body cap (``body_truncated``); a streamed
-    response keeps its facts in ``stream`` instead.
+    response keeps its facts in ``stream`` instead. ``framing`` names, one
+    sentence each, what broke the HTTP/1.1 framing rules (RFC 9112 message
+    length, RFC 9110 content codings); it is empty for a well-framed response.
     """
 
     method: str
@@ -85,6 +90,7 @@ class Exchange:
     retries: int = 0
     retry_waits: tuple[float, ...] = ()
     timing: Timing = field(default_factory=Timing)
+    framing: tuple[str, ...] = ()
 
     @property
     def content_type(self) -> str | None:

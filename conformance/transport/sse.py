@@ -21,6 +21,9 @@ import re
 from dataclasses import dataclass
 
 _LINE_END = re.compile("[\r\n]")
+_FIELDS = frozenset({"data", "event", "id", "retry"})
+_KEPT_MISNAMED = 5  # lines quoted as misnamed: enough to show the pattern
+_SHOWN = 80  # characters of a line quoted in a message
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class SSEDecoder:
     ``feed`` returns the events that the new bytes complete; ``close`` returns
     nothing (an event without its terminating blank line is discarded, as the
     specification requires) but reports whether such a partial event was pending.
+    Lines whose field name only resembles a field (``Data:``, ``data :``) are
+    ignored, as the specification requires, and the first few kept in ``misnamed``.
     """
 
     def __init__(self) -> None:
@@ -49,11 +54,28 @@ class SSEDecoder:
         self._event = ""
         self._last_id = ""
         self._pending = False  # a field has been seen since the last dispatch
+        self.misnamed: list[str] = []
 
     @property
     def pending(self) -> bool:
         """Whether an unterminated line or event is buffered."""
         return self._pending or bool(self._line)
+
+    def lost(self) -> str:
+        """What an end of stream now would discard, as a clause for a message; empty when nothing.
+
+        Call after `close`.
+        """
+        if self._line:
+            line = "".join(self._line)
+            return f"; its last line, {_quote(line)}, has no line ending, so an SSE reader discards it"
+        if self._data:
+            data = "\n".join(self._data)
+            return (
+                f"; its last event, data {_quote(data)}, has no blank line after it, so an SSE reader "
+                "discards it (an event is dispatched only at a blank line)"
+            )
+        return ""
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """Decode ``chunk`` and return the events it completes, in order."""
@@ -114,6 +136,9 @@ class SSEDecoder:
         elif name == "id":
             if "\x00" not in value:
                 self._last_id = value
+        elif name != "retry" and name.strip(" \t\ufeff").lower() in _FIELDS:
+            if len(self.misnamed) < _KEPT_MISNAMED:
+                self.misnamed.append(line[:_SHOWN])
         # "retry" and unknown fields are ignored: a client of this API has no use for them.
         return None
 
@@ -124,3 +149,7 @@ class SSEDecoder:
         if not data:
             return None
         return SSEEvent("\n".join(data), event or "message", self._last_id)
+
+
+def _quote(text: str) -> str:
+    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "...")
