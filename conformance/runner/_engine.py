@@ -279,9 +279,7 @@ async def _send_requests(scenario: Scenario, sender: Sender) -> list[Exchange]:
             unanswered = exchanges[-1]
             exchanges.extend(_unsent(unanswered, r) for r in scenario.requests[start:])
             break
-        sends = (
-            sender.send(scenario.id, start + k, r.body, r.auth, r.route) for k, r in enumerate(wave)
-        )
+        sends = (sender.send(scenario.id, start + k, r.body, r.auth, r.route) for k, r in enumerate(wave))
         exchanges.extend(await asyncio.gather(*sends))
     return exchanges
 
@@ -393,7 +391,7 @@ def _outcome(statuses: dict[str, CheckStatus]) -> CaseOutcome:
 
 
 def _untestable_from_probe(exchange: Exchange, facts: RunFacts) -> str | None:
-    retired = _model_not_served(exchange)
+    retired = model_not_served(exchange)
     if retired is not None:
         return retired
     if exchange.status is None:
@@ -421,8 +419,11 @@ _NOT_SERVED = {
 _NOT_SERVED_WORDS = re.compile(r"no such model|deprecated|decommissioned|retired", re.IGNORECASE)
 
 
-def _model_not_served(exchange: Exchange) -> str | None:
+def model_not_served(exchange: Exchange) -> str | None:
     """Why the probe says the run's model is not served (retired or unknown), or None.
+
+    Read from the first request's answer by every front end that probes
+    (`run`, the pytest plugin, `conformance load`).
 
     A retired model answers every request the same way; judging hundreds of
     those answers would bury the one fact that matters. Cloudflare answers an
