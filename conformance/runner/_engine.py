@@ -279,7 +279,9 @@ async def _send_requests(scenario: Scenario, sender: Sender) -> list[Exchange]:
             unanswered = exchanges[-1]
             exchanges.extend(_unsent(unanswered, r) for r in scenario.requests[start:])
             break
-        sends = (sender.send(scenario.id, start + k, r.body, r.auth, r.route) for k, r in enumerate(wave))
+        sends = (
+            sender.send(scenario.id, start + k, r.body, r.auth, r.route) for k, r in enumerate(wave)
+        )
         exchanges.extend(await asyncio.gather(*sends))
     return exchanges
 
