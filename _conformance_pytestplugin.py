@@ -43,6 +43,13 @@ OPTIONS: tuple[tuple[str, str | None, str, str], ...] = (
     ("baseline", None, "text", "Accepted failures (a baseline file of conformance run): strict xfails."),
     ("report_dir", None, "text", "Write results.json, junit.xml, summary.md and report.html here."),
     ("concurrency", None, "text", "Requests in flight at once [default: 4]."),
+    (
+        "schema_version",
+        None,
+        "text",
+        "The published schema version to follow: page-2024 or docs-2025-01 "
+        "(conformance schemas list) [default: page-2024].",
+    ),
 )
 
 MARKERS = (

@@ -20,10 +20,14 @@ from conformance.contract import (
     MODEL,
     ContractValidator,
     ErrorCode,
+    SchemaDiff,
+    SchemaVersion,
     Violation,
     explain,
     request_validator,
     result_validator,
+    schema_version,
+    schema_versions,
 )
 from conformance.errors import ConformanceError, ContractError, TargetError, UsageError
 from conformance.generation import (
@@ -56,10 +60,14 @@ __all__ = [
     "MODEL",
     "ContractValidator",
     "ErrorCode",
+    "SchemaDiff",
+    "SchemaVersion",
     "Violation",
     "explain",
     "request_validator",
     "result_validator",
+    "schema_version",
+    "schema_versions",
     # generation
     "Case",
     "CaseKind",

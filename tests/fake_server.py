@@ -82,8 +82,14 @@ FAULTS = frozenset(
         "sample_unseeded",  # random text (other words) without a seed at a temperature above 0
         "random_padding",  # stream events' p padding of random length and content
         "shuffled_headers",  # response headers in a random order, with a random x-request-id
+        "serves_docs_2025_01",  # schema version docs-2025-01: 400/5006 for a body with image
+        "omits_usage",  # no usage, streamed or not: the page's version (docs-2025-01 declares usage)
+        "retired_model",  # 400/5028 "This model was deprecated ..." for every run, as Cloudflare's
     }
 )
+
+RETIRED_MESSAGE = "AiError: 5028: This model was deprecated on 2025-10-01. Please use an alternative model"
+"""Cloudflare's words for a retired model (cloudflare-docs issue #32501), with this model's date."""
 
 STATEFUL = frozenset({"reseeds_on_new_seed", "cache_last_answer"})
 """Faults whose answer depends on the requests before it (see `_Generator`)."""
@@ -340,6 +346,8 @@ class _Handler(BaseHTTPRequestHandler):
             if auth is not None and "forbidden_403_plain_text" in faults:
                 return self._send_bytes(403, b"Forbidden", "text/plain")
             return self._error(401, 10000, "Authentication error")
+        if "retired_model" in faults:
+            return self._error(400, 5028, RETIRED_MESSAGE)
         if len(raw) > LARGE_BODY_BYTES and faults & {"capacity_429", "capacity_429_bad_envelope"}:
             # A capacity gate that charges by size: a large body never fits, however often it is retried.
             return self._error(429, 3040, "Capacity temporarily exceeded", Retry_After="0")
@@ -368,6 +376,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, {"error": "boom"})
         if valid and self._refuses_valid(body, len(raw)):
             return self._error(400, 5006, "AiError: Bad input")
+        if valid and "serves_docs_2025_01" in faults and isinstance(body, dict) and "image" in body:
+            return self._error(400, 5006, "AiError: Bad input: 'image' is not an input of this model")
         if valid and "nul_server_error" in faults and any("\x00" in t for t in _texts(body)):
             return self._send(500, {"error": "embedded null byte"})
         if (
@@ -387,6 +397,8 @@ class _Handler(BaseHTTPRequestHandler):
         usage = {"prompt_tokens": 3, "completion_tokens": len(words), "total_tokens": 3 + len(words)}
         if "bad_usage" in faults:
             usage["total_tokens"] += 1
+        if "omits_usage" in faults:
+            usage = {}
         if streamed and "stream_not_sse" not in faults:
             if "stream_bad_usage" in faults:
                 usage = {**usage, "total_tokens": usage["total_tokens"] + 1}
@@ -396,7 +408,7 @@ class _Handler(BaseHTTPRequestHandler):
         result: dict[str, Any] = {"response": "".join(words)}
         if "echo_auth" in faults:
             result["response"] += f" (you sent {auth})"
-        if "too_many_chars" not in faults and "no_usage" not in faults:
+        if "too_many_chars" not in faults and "no_usage" not in faults and usage:
             result["usage"] = usage
         if "bad_result" in faults:
             result["response"] = 5
@@ -446,7 +458,7 @@ class _Handler(BaseHTTPRequestHandler):
         if "stream_bad_json" in faults:
             events.insert(1, "{not json")
         if "no_usage" not in faults:
-            events.append(json.dumps({"response": "", "usage": usage}))
+            events.append(json.dumps({"response": "", "usage": usage} if usage else {"response": ""}))
         if "stream_no_done" not in faults:
             events.append("[DONE]")
         if "stream_after_done" in faults:

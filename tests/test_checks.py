@@ -52,8 +52,10 @@ def status_of(result: RunResult, check_id: str) -> str:
     return next(c.status for c in result.checks if c.check.id == check_id)
 
 
-def test_conformant_server_passes_every_check() -> None:
-    result = run_against(set())
+@pytest.mark.parametrize("schema", ["page-2024", "docs-2025-01"])
+def test_conformant_server_passes_every_check(schema: str) -> None:
+    # The conformant fake takes images and reports usage: it follows both versions.
+    result = run_against(set(), schema_version=schema)
     assert {c.check.id: c.status for c in result.checks} == {c.id: "passed" for c in registry.all()}
     assert result.verdict == "pass" and result.exit_code == 0
 
@@ -124,8 +126,76 @@ def test_each_check_fails_on_the_server_broken_its_way(check_id: str, fault: str
     assert result.exit_code == (1 if severity == "must" else 0)
 
 
+BROKEN_UNDER_DOCS_2025_01 = [
+    (
+        "usage_reported",
+        "omits_usage",
+        "Expected: result.usage {prompt_tokens, completion_tokens, total_tokens}",
+    ),
+]
+"""Faults only a later schema version makes faults: judged with --schema-version docs-2025-01."""
+
+
+@pytest.mark.parametrize(("check_id", "fault", "words"), BROKEN_UNDER_DOCS_2025_01)
+def test_each_later_version_check_fails_on_a_server_of_the_pages_version(
+    check_id: str, fault: str, words: str
+) -> None:
+    later = run_against({fault}, (check_id,), schema_version="docs-2025-01")
+    assert status_of(later, check_id) == "failed"
+    assert any(words in f.message for f in later.failures), [f.message for f in later.failures]
+    assert "--schema-version page-2024" in later.failures[0].message  # says how to judge it by the page
+    assert later.exit_code == 0  # a 'should'
+    # The same server follows the page's version, which declares no usage: nothing to report.
+    assert status_of(run_against({fault}, (check_id,)), check_id) == "passed"
+
+
 def test_every_builtin_check_is_proven_broken_somewhere() -> None:
-    assert {c for c, _, _ in BROKEN} == {c.id for c in registry.all()}
+    proven = {c for c, _, _ in BROKEN} | {c for c, _, _ in BROKEN_UNDER_DOCS_2025_01}
+    assert proven == {c.id for c in registry.all()}
+
+
+def _success(result: dict[str, object]) -> Exchange:
+    body = {"result": result, "success": True, "errors": [], "messages": []}
+    return _answer(200, json.dumps(body).encode())
+
+
+def test_result_conformance_judges_usage_by_the_versions_output_schema() -> None:
+    from conformance.checks.exchanges import result_conformance
+    from conformance.checks.subjects import RunFacts
+    from conformance.contract import schema_version
+    from conformance.generation import Case, CaseKind
+
+    case = Case.build(CaseKind.VALID, "x", "x", {"prompt": "x"})
+    typed_wrong = _success({"response": "hi", "usage": {"prompt_tokens": "3"}})
+    # The page's output schema does not declare usage: any value is an allowed extra key.
+    result_conformance(Observation(case, typed_wrong, RunFacts(schema=schema_version("page-2024"))))
+    later = RunFacts(schema=schema_version("docs-2025-01"))
+    with pytest.raises(CheckFailure) as info:
+        result_conformance(Observation(case, typed_wrong, later))
+    assert "Where: /result/usage/prompt_tokens" in str(info.value)
+    assert "output schema (docs-2025-01)" in str(info.value)
+    result_conformance(Observation(case, _success({"response": "hi"}), later))  # declared, not required
+
+
+def test_usage_reported_asks_only_what_the_version_declares() -> None:
+    from conformance.checks.exchanges import usage_reported
+    from conformance.checks.subjects import RunFacts
+    from conformance.contract import schema_version
+    from conformance.generation import Case, CaseKind
+
+    case = Case.build(CaseKind.VALID, "x", "x", {"prompt": "x"})
+    page, later = (
+        RunFacts(schema=schema_version("page-2024")),
+        RunFacts(schema=schema_version("docs-2025-01")),
+    )
+    bare = _success({"response": "hi"})
+    usage = _success(
+        {"response": "hi", "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    )
+    usage_reported(Observation(case, bare, page))
+    usage_reported(Observation(case, usage, later))
+    with pytest.raises(CheckFailure, match="Received: a result without usage"):
+        usage_reported(Observation(case, bare, later))
 
 
 def test_auth_check_is_skipped_with_a_reason_without_a_token() -> None:

@@ -115,6 +115,7 @@ def test_an_unreachable_target_exits_3(tmp_path: Path) -> None:
         (["--master"], "--master needs --expect-workers"),
         (["--processes", "2", "--master", "--expect-workers", "2"], "pass one"),
         (["--run-time", "soon"], "--run-time="),
+        (["--schema-version", "2025"], "--schema-version='2025' is not one of page-2024, docs-2025-01"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, extra: list[str], message: str) -> None:
@@ -226,3 +227,23 @@ def test_the_embedded_reference_server_passes_with_two_processes(tmp_path: Path)
     section = json.loads((tmp_path / "results.json").read_text())["load"]
     assert len(section["workers"]) == 2 and section["exchanges"] > 0
     assert section["exchanges"] == sum(w["exchanges"] for w in section["workers"])
+
+
+def test_a_retired_model_ends_the_load_test_untestable_naming_cloudflares_error(tmp_path: Path) -> None:
+    from fake_server import fake_server
+
+    with fake_server({"retired_model"}, token=TOKEN) as base_url:
+        code, output, document = load(base_url, tmp_path)
+    assert code == 3, output
+    assert "does not serve the model" in document["reason"] and "code 5028" in document["reason"]
+
+
+def test_the_built_cases_and_checks_follow_the_schema_version(tmp_path: Path) -> None:
+    from fake_server import fake_server
+
+    with fake_server({"serves_docs_2025_01"}, token=TOKEN) as base_url:
+        page = load(base_url, tmp_path / "page", "--mix", "boundary=1")
+        later = load(base_url, tmp_path / "later", "--mix", "boundary=1", "--schema-version", "docs-2025-01")
+    assert page[0] == 1 and "gate crossed: status_code_conformance" in page[1], page[1]
+    assert later[0] == 0, later[1]
+    assert later[2]["toolkit"]["schema_version"] == "docs-2025-01"

@@ -16,13 +16,23 @@ from samples import TOKEN
 
 from conformance.checks import Scenario, registry
 from conformance.checks.error_statuses import UNKNOWN_ACCOUNT, UNKNOWN_MODEL
-from conformance.contract import MODEL
+from conformance.contract import DEFAULT_SCHEMA_VERSION, MODEL
 from conformance.runner import RunConfig, RunFinished, RunResult, run
 
 DOC = Path(__file__).parent.parent / "docs" / "runner.md"
-ROW = re.compile(r"^\| `(?P<fault>\w+)` \| (?P<words>[^|]+) \| `(?P<check>\w+)` \| (?P<profile>\w+) \|$")
+ROW = re.compile(
+    r"^\| `(?P<fault>\w+)` \| (?P<words>[^|]+) \| `(?P<check>\w+)` "
+    r"\| (?P<profile>\w+)(?: (?P<schema>[\w-]+))? \|$"
+)
 
-INFRASTRUCTURE = {"rate_limit_once", "refuse_all_auth", "endless_stream", "echo_auth", "stall_streams"}
+INFRASTRUCTURE = {
+    "rate_limit_once",
+    "refuse_all_auth",
+    "endless_stream",
+    "echo_auth",
+    "stall_streams",
+    "retired_model",
+}
 """Fault switches that test the runner's own limits (retries, exit 3, caps, redaction), not a check."""
 
 FUZZ_ONLY = {"other_methods_500"}
@@ -48,7 +58,8 @@ def table_rows() -> list[tuple[str, str, str]]:
     text = DOC.read_text(encoding="utf-8")
     section = text.split("## Faults proven caught", 1)[1].split("\n## ", 1)[0]
     rows = [ROW.match(line) for line in section.splitlines()]
-    return [(m["fault"], m["check"], m["profile"]) for m in rows if m is not None]
+    # The profile column may name a schema version after the profile: "smoke docs-2025-01".
+    return [(m["fault"], m["check"], " ".join(filter(None, (m["profile"], m["schema"])))) for m in rows if m]
 
 
 def conformant_rows() -> list[str]:
@@ -65,8 +76,17 @@ CONFORMANT_ROWS = conformant_rows()
 def run_smallest(
     faults: set[str], profile: str, checks: tuple[str, ...] = (), request_lines: list[str] | None = None
 ) -> RunResult:
+    profile, _, schema = profile.partition(" ")
     with fake_server(faults, token=TOKEN, request_lines=request_lines) as url:
-        config = RunConfig(base_url=url, account_id="X", token=TOKEN, seed=11, profile=profile, checks=checks)
+        config = RunConfig(
+            base_url=url,
+            account_id="X",
+            token=TOKEN,
+            seed=11,
+            profile=profile,
+            checks=checks,
+            schema_version=schema or DEFAULT_SCHEMA_VERSION,
+        )
         final = list(run(config))[-1]
     assert isinstance(final, RunFinished)
     return final.result

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -138,9 +139,22 @@ def test_a_conformant_server_passes_and_the_recording_holds_every_exchange(tmp_p
     assert len(recording.items) == counts["cases"]  # `conformance replay` re-judges it offline
 
 
+def test_the_chosen_schema_version_feeds_schemathesis_and_the_verdict(tmp_path: Path) -> None:
+    with fake_server({"serves_docs_2025_01"}, token=TOKEN) as url:
+        args = ("--mode", "positive", "--schema-version", "docs-2025-01")
+        done = fuzz("--base-url", url, "--account-id", "X", *FAST, *args, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    document: Any = results(tmp_path)
+    assert document["toolkit"]["schema_version"] == "docs-2025-01"
+    assert document["cases"] and all(
+        "image" not in (case["exchanges"][0]["request"]["body"] or {}) for case in document["cases"]
+    )
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [
+        (("--schema-version", "2025"), "--schema-version='2025' is not one of page-2024, docs-2025-01"),
         (("--phase", "stateful"), "--phase='stateful' is not one of examples, coverage, fuzzing"),
         (("--mode", "sideways"), "--mode='sideways' is not one of positive, negative, all"),
         (("--max-examples", "0"), "--max-examples=0 is not between 1 and 100000"),

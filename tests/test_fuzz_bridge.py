@@ -77,3 +77,14 @@ def test_the_curl_line_leaves_the_token_to_the_shell() -> None:
     assert line.startswith("curl -X POST http://127.0.0.1:9/client/v4/accounts/X/ai/run/")
     assert '"Authorization: Bearer $CLOUDFLARE_API_TOKEN"' in line and "s3cret" not in line
     assert '--data-binary \'{"prompt": "it\'"\'"\'s"}\'' in line
+
+
+def test_cases_are_valid_or_invalid_by_the_runs_schema_version() -> None:
+    from conformance.contract import schema_version
+    from conformance.generation import CaseKind
+
+    sent = to_exchange(response({"prompt": "Hi", "image": True}, b""), "s3cret")
+    page = to_case(sent, TARGET, phase="fuzzing")
+    later = to_case(sent, TARGET, phase="fuzzing", schema=schema_version("docs-2025-01"))
+    # `image: true` breaks the page's oneOf for image; the later version does not declare image at all.
+    assert page.kind is CaseKind.INVALID and later.kind is CaseKind.VALID

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conformance.contract import MAX_CONTENT_CHARS, SEED_MAX, load_schema, request_validator
+from conformance.contract import MAX_CONTENT_CHARS, SEED_MAX, load_schema, request_validator, schema_version
 from conformance.generation import CaseKind, Outcome, boundary_cases
 from conformance.generation.boundary import STREAMED
 from conformance.generation.cases import Case
@@ -132,3 +132,15 @@ def test_cases_do_not_share_bodies() -> None:
     cases = boundary_cases()
     cases[1].body["messages"][0]["content"] = "changed"
     assert boundary_cases()[1].body["messages"][0]["content"] != "changed"
+
+
+def test_a_later_version_keeps_every_edge_but_the_image_ones() -> None:
+    later = schema_version("docs-2025-01")
+    cases = boundary_cases(later)
+    validator = later.request_validator()
+    assert all(validator.is_valid(case.body) for case in cases)
+    assert not [case.id for case in cases if "image" in case.body]
+    page = {case.id: case for case in boundary_cases()}
+    assert {case.id for case in cases} == {i for i, case in page.items() if "image-" not in i}
+    every = {case.id: case for case in cases}["boundary/prompt-every-option"]
+    assert set(every.body) == set(page["boundary/prompt-every-option"].body) - {"image"}

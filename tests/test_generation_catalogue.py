@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.contract import request_validator
+from conformance.contract import request_validator, schema_version
 from conformance.errors import UsageError
 from conformance.generation import CaseKind, body_digest, catalogue, valid_cases
 
@@ -70,3 +70,11 @@ def test_built_ids_and_labels_match_the_snapshot() -> None:
     if os.environ.get(UPDATE):
         SNAPSHOT.write_text(current, encoding="utf-8")
     assert SNAPSHOT.read_text(encoding="utf-8") == current, f"catalogue changed; set {UPDATE}=1 to accept"
+
+
+def test_both_back_ends_agree_on_the_whole_catalogue_of_the_later_version() -> None:
+    later = schema_version("docs-2025-01")
+    validator = later.request_validator()
+    for case in catalogue(count=50, seed=0, schema="docs-2025-01"):
+        fast, reference = validator.is_valid(case.body), validator.is_valid_reference(case.body)
+        assert fast == reference == (case.kind is not CaseKind.INVALID), case.id

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from conformance.contract import MAX_CONTENT_CHARS, SEED_MAX, explain, load_schema, request_validator
+from conformance.contract import (
+    MAX_CONTENT_CHARS,
+    SEED_MAX,
+    explain,
+    load_schema,
+    request_validator,
+    schema_version,
+)
 from conformance.generation import CaseKind, Outcome, invalid_cases
 from conformance.generation.cases import Case
 
@@ -160,3 +167,15 @@ def test_every_keyword_at_every_place_in_both_branches_has_a_case() -> None:
     # Removing `messages` leaves the same body as removing `prompt`: one case stands for both.
     assert missing == {("Messages", ("messages",), "required")}
     assert len(wanted) > 100
+
+
+def test_a_later_version_gets_a_case_per_constraint_it_has_and_none_for_image() -> None:
+    later = schema_version("docs-2025-01")
+    cases = invalid_cases(later)
+    validator = later.request_validator()
+    assert all(not validator.is_valid(case.body) for case in cases)
+    assert not [case.id for case in cases if "image" in case.id]
+    assert {case.id for case in cases} == {case.id for case in CASES if "image" not in case.id}
+    for case in cases:
+        first = validator.explain(case.body)
+        assert first is not None and case.violates == (first.pointer, first.keyword), case.id

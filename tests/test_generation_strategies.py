@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from conformance.contract import load_schema, request_validator
+from conformance.contract import load_schema, request_validator, schema_version
 from conformance.generation import (
     functions,
     images,
@@ -132,3 +132,17 @@ def test_variants_and_forms_all_appear(drawn: list[dict[str, Any]]) -> None:
 def test_drawn_max_tokens_stay_small(drawn: list[dict[str, Any]]) -> None:
     bodies = drawn
     assert all(body.get("max_tokens", 0) <= MAX_DRAWN_TOKENS for body in bodies)
+
+
+def test_a_later_version_draws_only_what_it_declares() -> None:
+    """docs-2025-01 has no `image`: no draw carries one, and every optional field it keeps still shows up."""
+    later = schema_version("docs-2025-01")
+    bodies = _draw(valid_requests(later), 200)
+    validator = later.request_validator()
+    assert all(validator.is_valid(body) for body in bodies)
+    assert not [body for body in bodies if "image" in body]
+    for title, key in (("Prompt", "prompt"), ("Messages", "messages")):
+        branch = later.branches()[title]
+        optional = set(branch["properties"]) - set(branch["required"])
+        assert set(_shares(bodies, key)) == optional
+    assert valid_requests("docs-2025-01") is not valid_requests()

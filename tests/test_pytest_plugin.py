@@ -278,6 +278,10 @@ def test_an_untestable_target_fails_with_the_reason_and_reports_exit_3(pytester:
         (["--conformance-seed=abc"], "--conformance-seed='abc' is not an integer"),
         (["--conformance-check=nope"], "--conformance-check='nope' is not a registered check*"),
         (["--conformance-concurrency=0"], "--conformance-concurrency=0 is not between 1 and 256"),
+        (
+            ["--conformance-schema-version=2025"],
+            "--conformance-schema-version='2025' is not one of page-2024, docs-2025-01",
+        ),
     ],
 )
 def test_a_bad_option_value_is_a_usage_error_naming_it(
@@ -301,6 +305,22 @@ def test_ini_keys_and_environment_variables_configure_the_suite(
     pytester.makeini("[pytest]\nconformance_strict = perhaps\n")
     bad = pytester.runpytest("--pyargs", "conformance.suite")
     bad.stderr.fnmatch_lines(["ERROR: conformance_strict (ini)='perhaps' is not true or false"])
+
+
+def test_the_suite_follows_the_schema_version_an_option_or_ini_key_names(pytester: pytest.Pytester) -> None:
+    with fake_server({"serves_docs_2025_01"}, token=TOKEN) as url:
+        page = pytester.runpytest(*suite(url, "-k", "image-bytes"))
+        later = pytester.runpytest(
+            *suite(url, "--conformance-schema-version=docs-2025-01", "--conformance-report-dir=r")
+        )
+        pytester.makeini("[pytest]\nconformance_schema_version = docs-2025-01\n")
+        from_ini = pytester.runpytest(*suite(url, "-k", "image"))
+    assert page.parseoutcomes()["failed"] >= 1
+    later.assert_outcomes(passed=len(results(pytester.path / "r")["cases"]))
+    later.stdout.fnmatch_lines(["conformance: smoke profile against *, schema version docs-2025-01"])
+    assert results(pytester.path / "r")["toolkit"]["schema_version"] == "docs-2025-01"
+    # The later version has no image cases: -k image selects nothing to send.
+    assert from_ini.ret == pytest.ExitCode.NO_TESTS_COLLECTED and "failed" not in from_ini.parseoutcomes()
 
 
 def test_collecting_the_suite_without_a_target_says_how_to_name_one(pytester: pytest.Pytester) -> None:

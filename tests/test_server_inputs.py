@@ -133,3 +133,18 @@ def test_the_other_branchs_keys_are_junk_in_a_valid_body() -> None:
     chat = parsed({"messages": [{"role": "user", "content": "y"}], "prompt": 5, "raw": "yes"}).request
     assert (chat.prompt, chat.raw) == (None, False)
     assert chat.messages == (ChatMessage("user", "y"),)
+
+
+def test_the_later_version_refuses_image_as_a_server_built_on_it_would() -> None:
+    from conformance.contract import schema_version
+
+    body = b'{"prompt": "Hi", "image": [137, 80]}'
+    assert isinstance(parse_body(body), ParsedBody)  # the page's version declares image
+    refused = parse_body(body, schema_version("docs-2025-01"))
+    assert isinstance(refused, ErrorBody) and refused.code is ErrorCode.BAD_INPUT
+    assert refused.message == (
+        "AiError: Bad input: 'image' is not an input of this model in schema version docs-2025-01; "
+        "remove it (at /image)"
+    )
+    plain = parse_body(b'{"messages": [{"role": "user", "content": "Hi"}]}', schema_version("docs-2025-01"))
+    assert isinstance(plain, ParsedBody) and plain.request.messages is not None

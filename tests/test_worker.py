@@ -256,6 +256,7 @@ def test_cli_without_workerd_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         (["--embedded", "--base-url", "http://127.0.0.1:9/client/v4"], "contradict"),
         (["--check", "--script", __file__], "--check judges the page's two examples"),
         (["--base-url", "http://127.0.0.1:9/client/v4"], "--account-id is required"),
+        (["--schema-version", "2025"], "--schema-version='2025' is not one of page-2024, docs-2025-01"),
     ],
 )
 def test_cli_usage_errors_exit_2(args: list[str], phrase: str) -> None:
@@ -345,3 +346,12 @@ def test_the_page_examples_pass_against_the_embedded_reference_server(toolchain:
     assert done.stdout.count("PASS") == 2, done.stdout
     for check in STREAM_CHECKS:
         assert check not in done.stdout
+
+
+def test_cli_check_judges_by_the_schema_version_it_is_given(toolchain: Toolchain) -> None:
+    with fake_server(token=TOKEN) as good:
+        env = {"CLOUDFLARE_API_TOKEN": TOKEN}
+        args = ["worker", "--base-url", good, "--account-id", "X", "--check"]
+        later = CliRunner().invoke(main, [*args, "--schema-version", "docs-2025-01"], env=env)
+    assert later.exit_code == 0, later.output
+    assert "All 2 examples passed." in later.output

@@ -19,7 +19,7 @@ from conformance.contract import (
     ErrorCode,
     error_envelope_validator,
     refusals_for,
-    result_validator,
+    schema_versions,
     stream_event_validator,
     success_envelope_validator,
     usage_validator,
@@ -156,11 +156,12 @@ def result_conformance(observation: Observation) -> None:
     if not isinstance(body, dict) or "result" not in body:
         raise NotApplicable  # the envelope check reports a missing result
     result: Any = body["result"]
-    violation = result_validator().explain(result)
+    schema = observation.run.schema
+    violation = schema.result_validator().explain(result)
     if violation is not None:
         raise CheckFailure(
             received=violation.message,
-            expected="result valid against the output schema",
+            expected=f"result valid against the output schema ({schema.name})",
             where="/result" + violation.pointer,
         )
     if not isinstance(result, dict):
@@ -308,6 +309,39 @@ def max_tokens_honoured(observation: Observation) -> None:
             f"({CHARS_PER_TOKEN_BOUND} characters per token at most)",
             where="result.response",
         )
+
+
+@check(
+    id="usage_reported",
+    severity="should",
+    description="Where the run's schema version declares usage in the result (docs-2025-01), "
+    "a non-streamed success reports it.",
+    clause="Output schema of the chosen version (usage: prompt_tokens, completion_tokens, total_tokens)",
+)
+def usage_reported(observation: Observation) -> None:
+    # A version that lists usage as required fails result_conformance (must)
+    # when it is missing; one that only declares it asks for it here (should);
+    # one that does not declare it (the page's) asks nothing, so every success passes.
+    schema = observation.run.schema
+    exchange = observation.exchange
+    if not is_success(exchange) or exchange.stream is not None:
+        raise NotApplicable
+    body = json_body(exchange)
+    result = body.get("result") if isinstance(body, dict) else None
+    if not isinstance(result, dict):
+        raise NotApplicable  # the envelope and result checks report it
+    if schema.declares_output("usage") and "usage" not in result:
+        raise CheckFailure(
+            received=f"a result without usage (keys: {', '.join(sorted(result)) or 'none'})",
+            expected=f"result.usage {{prompt_tokens, completion_tokens, total_tokens}}, which schema "
+            f"version {schema.name} declares; pass --schema-version "
+            f"{_without_usage()} if this implementation follows the page's schema",
+            where="/result/usage",
+        )
+
+
+def _without_usage() -> str:
+    return next(v.name for v in schema_versions() if not v.declares_output("usage"))
 
 
 @check(

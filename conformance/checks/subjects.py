@@ -15,9 +15,10 @@ within `MAX_FOLLOW_UPS` more requests.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.contract import SchemaVersion, default_schema_version
 from conformance.generation import Case
 from conformance.transport import Auth, Exchange
 
@@ -27,9 +28,10 @@ MAX_FOLLOW_UPS = 20
 
 @dataclass(frozen=True)
 class RunFacts:
-    """What a check may need to know about the run itself."""
+    """What a check may need to know about the run itself: the token, the schema version it follows."""
 
     has_token: bool = True
+    schema: SchemaVersion = field(default_factory=default_schema_version)
 
 
 @dataclass(frozen=True)

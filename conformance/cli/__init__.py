@@ -19,6 +19,7 @@ from conformance.cli.openapi import openapi
 from conformance.cli.replay import replay
 from conformance.cli.report import report
 from conformance.cli.run import run
+from conformance.cli.schemas import schemas
 from conformance.cli.serve import serve
 from conformance.cli.worker import worker_command
 from conformance.errors import ConformanceError, TargetError, UsageError
@@ -66,5 +67,6 @@ main.add_command(openapi)
 main.add_command(report)
 main.add_command(run)
 main.add_command(replay)
+main.add_command(schemas)
 main.add_command(serve)
 main.add_command(worker_command)

@@ -8,7 +8,23 @@ from typing import TypeVar
 
 import click
 
+from conformance.contract import DEFAULT_SCHEMA_VERSION, schema_versions
+
 F = TypeVar("F", bound=Callable[..., object])
+
+
+def schema_version_option(function: F) -> F:
+    """``--schema-version NAME``, passed to the command as ``schema_version`` (checked by the library)."""
+    return click.option(
+        "--schema-version",
+        "schema_version",
+        metavar="NAME",
+        default=DEFAULT_SCHEMA_VERSION,
+        show_default=True,
+        help="The published schema version to follow: "
+        + ", ".join(v.name for v in schema_versions())
+        + " (see `conformance schemas list`).",
+    )(function)
 
 
 def checks_module_option(function: F) -> F:

@@ -69,11 +69,13 @@ def resolve_target(
     token_env: str | None,
     *,
     prefix: str = "",
+    schema_version: str | None = None,
 ) -> Target:
     """The target the options name; usage errors for contradictions and a missing account id.
 
     ``prefix`` names the options in messages: ``"reference-"`` for the
-    reference of `conformance diff` (``--reference-account-id``).
+    reference of `conformance diff` (``--reference-account-id``). The embedded
+    server, when no base URL is given, answers by ``schema_version``.
     """
     source = click.get_current_context().get_parameter_source("base_url")
     if cloudflare and base_url and source is click.core.ParameterSource.COMMANDLINE:
@@ -83,7 +85,8 @@ def resolve_target(
     token = _token(token_env)
     if base_url is None:
         token = secrets.token_urlsafe(24)
-        return Target(_embedded(token), None, account_id or EMBEDDED_ACCOUNT, token, embedded=True)
+        opened = _embedded(token, schema_version)
+        return Target(opened, None, account_id or EMBEDDED_ACCOUNT, token, embedded=True)
     if not account_id:
         option = f"--{prefix}account-id"
         also = "" if prefix else " or set CLOUDFLARE_ACCOUNT_ID"
@@ -100,7 +103,7 @@ def _token(token_env: str | None) -> str | None:
 
 
 @contextmanager
-def _embedded(token: str) -> Iterator[str]:
+def _embedded(token: str, schema_version: str | None) -> Iterator[str]:
     try:
         # Imported lazily: the reference server pulls in Starlette and a model engine.
         running_reference_server = importlib.import_module(
@@ -111,5 +114,5 @@ def _embedded(token: str) -> Iterator[str]:
             f"no --base-url given and the embedded reference server is not available ({exc}); "
             "pass --base-url URL (or --cloudflare) to say which implementation to test"
         ) from None
-    with running_reference_server(token=token) as base_url:
+    with running_reference_server(token=token, schema=schema_version) as base_url:
         yield base_url

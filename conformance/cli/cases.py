@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from conformance.cli._options import schema_version_option
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.generation import Case, CaseKind, catalogue
 from conformance.generation.cases import summarise
@@ -43,15 +44,18 @@ from conformance.generation.catalogue import DEFAULT_COUNT, DEFAULT_SEED
     show_default=True,
     help="table: one summarised line per case; jsonl: one JSON object per case, full bodies.",
 )
-def cases(kinds: tuple[str, ...], count: int, seed: int, output_format: str) -> None:
+@schema_version_option
+def cases(kinds: tuple[str, ...], count: int, seed: int, output_format: str, schema_version: str) -> None:
     """Print the case catalogue: drawn valid, built boundary and built invalid cases.
 
     \b
     conformance cases --kind boundary
     conformance cases --kind valid --count 200 --seed 7 --format jsonl > valid.jsonl
+    conformance cases --kind boundary --schema-version docs-2025-01
     """
     keep_hypothesis_out_of_cwd()
-    found = catalogue(kinds or [kind.value for kind in CaseKind], count=count, seed=seed)
+    every = [kind.value for kind in CaseKind]
+    found = catalogue(kinds or every, count=count, seed=seed, schema=schema_version)
     if output_format == "jsonl":
         for case in found:
             # ASCII escapes keep U+2028, U+0085 and NUL out of the output, so

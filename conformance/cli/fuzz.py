@@ -13,7 +13,7 @@ import click
 from conformance.checks import load_check_modules
 from conformance.cli._artifacts import write_reports
 from conformance.cli._display import follow, interactive, print_outcome, report_folder
-from conformance.cli._options import verdict_options
+from conformance.cli._options import schema_version_option, verdict_options
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.cli._target import resolve_target, target_options
 from conformance.fuzz.engine import MODES, PHASES, FuzzSettings, Sending, fuzz
@@ -53,6 +53,7 @@ from conformance.runner.redaction import redact_secrets
     help="How long schemathesis waits for each response.",
 )
 @verdict_options
+@schema_version_option
 def fuzz_command(
     base_url: str | None,
     cloudflare: bool,
@@ -73,6 +74,7 @@ def fuzz_command(
     update_baseline: bool,
     record: Path | None,
     report_dir: Path | None,
+    schema_version: str,
 ) -> None:
     """Fuzz an implementation with schemathesis, our checks running inside it, and write the reports.
 
@@ -91,7 +93,7 @@ def fuzz_command(
         workers=workers,
         request_timeout_s=timeout,
     )
-    target = resolve_target(base_url, cloudflare, account_id, token_env)
+    target = resolve_target(base_url, cloudflare, account_id, token_env, schema_version=schema_version)
     token = target.token
 
     def config_for(url: str) -> RunConfig:
@@ -109,6 +111,7 @@ def fuzz_command(
             record=record,
             embedded=target.embedded,
             cases=(),
+            schema_version=schema_version,
         )
 
     if not target.embedded:
@@ -119,7 +122,8 @@ def fuzz_command(
         click.echo(
             f"conformance fuzz: schemathesis {', '.join(settings.phases)} ({settings.mode} data, "
             f"{settings.max_examples} examples) against {url}, seed {config.run_seed} "
-            f"(rerun with --seed {config.run_seed})",
+            f"(rerun with --seed {config.run_seed})"
+            + ("" if config.schema.is_default else f", schema version {config.schema.name}"),
             err=True,
         )
         result = follow(_show_sending(fuzz(config, settings)), lambda text: redact_secrets(text, redact))

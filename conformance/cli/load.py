@@ -15,7 +15,7 @@ import click
 from conformance.checks import load_check_modules
 from conformance.cli._artifacts import write_reports
 from conformance.cli._display import printable, report_folder
-from conformance.cli._options import verdict_options
+from conformance.cli._options import schema_version_option, verdict_options
 from conformance.cli._target import resolve_target, target_options
 from conformance.errors import UsageError
 from conformance.generation import valid_cases
@@ -90,6 +90,7 @@ from conformance.runner import RunConfig, RunResult
     "--master-bind-host", default="*", show_default=True, help="With --master: the interface to listen on."
 )
 @verdict_options
+@schema_version_option
 def load_command(
     base_url: str | None,
     cloudflare: bool,
@@ -120,6 +121,7 @@ def load_command(
     update_baseline: bool,
     record: Path | None,
     report_dir: Path | None,
+    schema_version: str,
 ) -> None:
     """Load an implementation with simulated users and judge every exchange with the exchange checks.
 
@@ -163,7 +165,7 @@ def load_command(
                 "--embedded loads the reference server here: it takes neither --base-url nor --cloudflare"
             )
         base_url = None
-    target = resolve_target(base_url, cloudflare, account_id, token_env)
+    target = resolve_target(base_url, cloudflare, account_id, token_env, schema_version=schema_version)
     if master and target.embedded:
         raise UsageError(
             "--master needs --base-url: the embedded server listens on this machine's loopback only; "
@@ -190,12 +192,13 @@ def load_command(
             strict=strict,
             embedded=target.embedded,
             cases=(),
+            schema_version=schema_version,
         )
 
     config = config_for(target.base_url or "http://127.0.0.1/client/v4")  # usage errors first
     selected = config.selected_checks()
-    bodies = tuple(case.body for case in valid_cases(DEFAULT_VALID_DRAWS, config.run_seed))
-    pools = Pools.build(bodies)
+    bodies = tuple(case.body for case in valid_cases(DEFAULT_VALID_DRAWS, config.run_seed, config.schema))
+    pools = Pools.build(bodies, config.schema)
     pools.check_mix(weights)
 
     def settings_for(url: str) -> LoadSettings:
@@ -215,6 +218,7 @@ def load_command(
             embedded=target.embedded,
             series_interval_s=series_interval(seconds),
             valid_bodies=bodies,
+            schema_version=config.schema.name,
         )
 
     settings_for(config.base_url)

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import click
 
+from conformance.cli._options import schema_version_option
 from conformance.contract import MODEL
 from conformance.contract.openapi import openapi_json
 
 
 @click.command()
 @click.option("--model", default=MODEL, show_default=True, help="The model path parameter's default.")
-def openapi(model: str) -> None:
+@schema_version_option
+def openapi(model: str, schema_version: str) -> None:
     """Print the OpenAPI 3.1 document of the run endpoint, generated from the vendored schemas.
 
     \b
     conformance openapi > schemas/openapi.json
+    conformance openapi --schema-version docs-2025-01 > openapi-docs-2025-01.json
     st run schemas/openapi.json --url http://127.0.0.1:8787/client/v4 -H "Authorization: Bearer $TOKEN"
     """
     if not model:
         raise click.BadParameter("--model='' is empty", param_hint="--model")
-    click.echo(openapi_json(model), nl=False)
+    click.echo(openapi_json(model, schema=schema_version), nl=False)

@@ -23,6 +23,14 @@ from conformance.runner import replay as replay_recording
     "--exclude-check", "exclude_checks", multiple=True, help="Do not judge with this check (repeatable)."
 )
 @checks_module_option
+@click.option(
+    "--schema-version",
+    "schema_version",
+    metavar="NAME",
+    default=None,
+    help="Judge by this schema version instead of the one the recording names "
+    "(see `conformance schemas list`).",
+)
 @click.option("--strict", is_flag=True, help="A failing 'should' check fails the run too.")
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Accepted failures (JSON).")
 @click.option("--update-baseline", is_flag=True, help="Write the failures found to --baseline.")
@@ -36,6 +44,7 @@ def replay(
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
     checks_modules: tuple[str, ...],
+    schema_version: str | None,
     strict: bool,
     baseline: Path | None,
     update_baseline: bool,
@@ -50,6 +59,7 @@ def replay(
         strict=strict,
         baseline=baseline,
         update_baseline=update_baseline,
+        schema_version=schema_version,
     )
     result = follow(events, lambda text: text)
     folder = report_folder(report_dir)

@@ -12,7 +12,7 @@ import click
 from conformance.checks import load_check_modules
 from conformance.cli._artifacts import write_reports
 from conformance.cli._display import follow, print_outcome, report_folder
-from conformance.cli._options import verdict_options
+from conformance.cli._options import schema_version_option, verdict_options
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.cli._target import resolve_target, target_options
 from conformance.runner import PROFILES, RunConfig
@@ -50,6 +50,7 @@ from conformance.transport import TransportSettings
 )
 @click.option("--profile", default="standard", show_default=True, help=f"One of {', '.join(PROFILES)}.")
 @verdict_options
+@schema_version_option
 def run(
     base_url: str | None,
     cloudflare: bool,
@@ -70,6 +71,7 @@ def run(
     update_baseline: bool,
     record: Path | None,
     report_dir: Path | None,
+    schema_version: str,
 ) -> None:
     """Run the conformance suite against an implementation and write its reports.
 
@@ -79,7 +81,7 @@ def run(
     """
     keep_hypothesis_out_of_cwd()
     load_check_modules(checks_modules)  # before the config, so --check can name their checks
-    target = resolve_target(base_url, cloudflare, account_id, token_env)
+    target = resolve_target(base_url, cloudflare, account_id, token_env, schema_version=schema_version)
     token, account_id, embedded = target.token, target.account_id, target.embedded
 
     def config_for(url: str) -> RunConfig:
@@ -101,6 +103,7 @@ def run(
             update_baseline=update_baseline,
             record=record,
             embedded=embedded,
+            schema_version=schema_version,
         )
 
     if not embedded:
@@ -109,7 +112,8 @@ def run(
         config = config_for(url)
         click.echo(
             f"conformance: {config.profile} profile against {url}, seed {config.run_seed} "
-            f"(rerun with --seed {config.run_seed})",
+            f"(rerun with --seed {config.run_seed})"
+            + ("" if config.schema.is_default else f", schema version {config.schema.name}"),
             err=True,
         )
         result = follow(run_suite(config), lambda text: redact_secrets(text, (token,) if token else ()))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from conformance.cli._engines import ENGINES, EngineOptions
-from conformance.contract import MODEL
+from conformance.cli._options import schema_version_option
+from conformance.contract import MODEL, versions
 from conformance.errors import CheckpointError, TargetError, UsageError
 from conformance.server.app import DEFAULT_MAX_BODY_BYTES
 from conformance.server.engines.devices import DEVICES, parse_device
@@ -68,6 +69,7 @@ TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
     type=click.IntRange(1),
     help="Larger bodies get 413, code 3006.",
 )
+@schema_version_option
 def serve(
     host: str,
     port: int,
@@ -81,6 +83,7 @@ def serve(
     model_name: str,
     account_id: str | None,
     max_body_bytes: int,
+    schema_version: str,
 ) -> None:
     """Serve the Workers AI run route over a real model (the reference implementation).
 
@@ -90,12 +93,14 @@ def serve(
       -H "Authorization: Bearer secret" -d '{"prompt": "Hello"}'
     conformance serve --engine vllm --model-path /models/Llama-2-13B-chat-AWQ
     conformance serve --engine openai --upstream-url http://127.0.0.1:8000/v1
+    conformance serve --schema-version docs-2025-01   # refuses `image`, as a server built on it would
     """
     import uvicorn
 
     from conformance.server.app import create_app
     from conformance.server.embedded import listening_socket
 
+    version = versions.schema_version(schema_version)  # an unknown name is refused before anything loads
     engine_options = EngineOptions(
         engine, model_path, upstream_url, upstream_model, upstream_api_key_env, device=device
     )
@@ -127,10 +132,15 @@ def serve(
         )
     click.echo(f"Engine: {served.name}", err=True)
     app = create_app(
-        served, token=token or None, max_body_bytes=max_body_bytes, model=model_name, account_id=account_id
+        served,
+        token=token or None,
+        max_body_bytes=max_body_bytes,
+        model=model_name,
+        account_id=account_id,
+        schema=version,
     )
     api_base = f"http://{host}:{sock.getsockname()[1]}/client/v4"
-    click.echo(f"Serving {model_name} at {api_base}", err=True)
+    click.echo(f"Serving {model_name} at {api_base}, schema version {version.name}", err=True)
     click.echo(
         f"OpenAI-compatible base URL: {api_base}/accounts/{account_id or 'ACCOUNT_ID'}/ai/v1", err=True
     )

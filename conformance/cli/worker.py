@@ -11,7 +11,9 @@ from pathlib import Path
 
 import click
 
+from conformance.cli._options import schema_version_option
 from conformance.cli._target import resolve_target
+from conformance.contract import SchemaVersion, versions
 from conformance.errors import TargetError, UsageError
 from conformance.worker import BindingTarget, RunningWorker, find_toolchain, judge_examples, running_worker
 
@@ -54,6 +56,7 @@ DEFAULT_PORT = 8788  # beside `conformance serve` on 8787
     is_flag=True,
     help="Fetch / and /stream once, judge what the binding returned, stop; exit 0 (pass) or 1 (a failure).",
 )
+@schema_version_option
 def worker_command(
     base_url: str | None,
     account_id: str | None,
@@ -62,6 +65,7 @@ def worker_command(
     script: Path | None,
     port: int | None,
     check: bool,
+    schema_version: str,
 ) -> None:
     """Run Worker code that calls env.AI.run locally, in workerd, against any implementation.
 
@@ -86,7 +90,10 @@ def worker_command(
             f"--check judges the page's two examples at / and /stream, not --script={str(script)!r}; "
             "serve your Worker without --check and call it yourself"
         )
-    target = resolve_target(None if embedded else base_url, False, account_id, token_env)
+    version = versions.schema_version(schema_version)  # an unknown name is a usage error, before workerd
+    target = resolve_target(
+        None if embedded else base_url, False, account_id, token_env, schema_version=version.name
+    )
     toolchain = find_toolchain()  # before the embedded server loads a model: a missing workerd fails fast
     if target.embedded:
         click.echo("Starting the embedded reference server ...", err=True)
@@ -107,12 +114,12 @@ def worker_command(
             else:
                 click.echo(f"  {running.url}/  {script} (every path)", err=True)
             if check:
-                _check(running)
+                _check(running, version)
             _serve(running.process)
 
 
-def _check(running: RunningWorker) -> None:
-    verdicts = judge_examples(running)
+def _check(running: RunningWorker, schema: SchemaVersion) -> None:
+    verdicts = judge_examples(running, schema=schema)
     failed = [verdict for verdict in verdicts if not verdict.passed]
     width = max(len(verdict.example.path) for verdict in verdicts)
     for verdict in verdicts:

@@ -19,6 +19,7 @@ from conformance.contract.api import (
 from conformance.contract.explain import Violation, pointer_of
 from conformance.contract.loading import SCHEMA_FILES, load_schema, read_bytes
 from conformance.contract.refusals import REFUSALS, Refusal, documented_refusal, refusals_for
+from conformance.contract.schema_diff import SchemaChange, SchemaDiff
 from conformance.contract.validators import (
     ContractValidator,
     error_envelope_validator,
@@ -28,10 +29,19 @@ from conformance.contract.validators import (
     stream_event_validator,
     success_envelope_validator,
     usage_validator,
+    validator_for,
+)
+from conformance.contract.versions import (
+    DEFAULT_SCHEMA_VERSION,
+    SchemaVersion,
+    default_schema_version,
+    schema_version,
+    schema_versions,
 )
 
 __all__ = [
     "CLOUDFLARE_BASE_URL",
+    "DEFAULT_SCHEMA_VERSION",
     "DEFAULT_MAX_TOKENS",
     "DEFAULT_TEMPERATURE",
     "MAX_CONTENT_CHARS",
@@ -43,7 +53,11 @@ __all__ = [
     "ErrorBody",
     "ErrorCode",
     "Refusal",
+    "SchemaChange",
+    "SchemaDiff",
+    "SchemaVersion",
     "Violation",
+    "default_schema_version",
     "error_envelope_validator",
     "documented_refusal",
     "explain",
@@ -54,7 +68,10 @@ __all__ = [
     "request_validator",
     "result_validator",
     "run_path",
+    "schema_version",
+    "schema_versions",
     "stream_event_validator",
     "success_envelope_validator",
     "usage_validator",
+    "validator_for",
 ]

@@ -57,38 +57,40 @@ class ContractValidator:
 
 
 @cache
-def _validator(name: str) -> ContractValidator:
+def validator_for(name: str) -> ContractValidator:
+    """The compiled validator of any vendored schema file, e.g. ``versions/docs-2025-01/input.json``."""
     return ContractValidator(name, loading.load_schema(name))
+
 
 
 def request_validator() -> ContractValidator:
     """The published input schema (request bodies)."""
-    return _validator(loading.INPUT)
+    return validator_for(loading.INPUT)
 
 
 def result_validator() -> ContractValidator:
     """The published output schema (``result`` of a non-streamed run)."""
-    return _validator(loading.OUTPUT)
+    return validator_for(loading.OUTPUT)
 
 
 def success_envelope_validator() -> ContractValidator:
     """The v4 envelope around a success."""
-    return _validator(loading.SUCCESS_ENVELOPE)
+    return validator_for(loading.SUCCESS_ENVELOPE)
 
 
 def error_envelope_validator() -> ContractValidator:
     """The v4 envelope around an error."""
-    return _validator(loading.ERROR_ENVELOPE)
+    return validator_for(loading.ERROR_ENVELOPE)
 
 
 def stream_event_validator() -> ContractValidator:
     """One JSON ``data:`` event of a stream."""
-    return _validator(loading.STREAM_EVENT)
+    return validator_for(loading.STREAM_EVENT)
 
 
 def usage_validator() -> ContractValidator:
     """``{prompt_tokens, completion_tokens, total_tokens}``."""
-    return _validator(loading.USAGE)
+    return validator_for(loading.USAGE)
 
 
 def explain(instance: Any) -> Violation | None:

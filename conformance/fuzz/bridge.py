@@ -27,7 +27,7 @@ from conformance.checks import (
     Observation,
     RunFacts,
 )
-from conformance.contract import request_validator, run_path
+from conformance.contract import SchemaVersion, run_path, schema_version
 from conformance.generation import Case, CaseKind
 from conformance.generation.cases import body_digest, body_tags
 from conformance.runner import RunConfig
@@ -81,7 +81,9 @@ class Bridge:
         exchange = to_exchange(response, self.target.token)
         sent = response.request.headers.get("Authorization")
         authorized = sent == (f"Bearer {self.target.token}" if self.target.token else None)
-        ours = to_case(exchange, self.target, phase=_phase_of(case), authorized=authorized)
+        ours = to_case(
+            exchange, self.target, phase=_phase_of(case), authorized=authorized, schema=self.facts.schema
+        )
         with self._lock:
             self.seen[key] = (ours, exchange)
         return ours, exchange
@@ -178,10 +180,18 @@ def stream_facts(content: bytes) -> StreamFacts:
     )
 
 
-def to_case(exchange: Exchange, target: Target, *, phase: str, authorized: bool = True) -> Case:
-    """Our `Case` for what schemathesis sent: valid or invalid by our validator, tagged when off the route."""
+def to_case(
+    exchange: Exchange,
+    target: Target,
+    *,
+    phase: str,
+    authorized: bool = True,
+    schema: SchemaVersion | None = None,
+) -> Case:
+    """Our `Case` for what schemathesis sent: valid or invalid by the run's schema version, tagged
+    when off the route."""
     body = exchange.request_body
-    violation = request_validator().explain(body)
+    violation = schema_version(schema).request_validator().explain(body)
     kind = CaseKind.VALID if violation is None else CaseKind.INVALID
     on_route = (
         exchange.method == "POST"

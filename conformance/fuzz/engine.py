@@ -79,7 +79,7 @@ def fuzz(config: RunConfig, settings: FuzzSettings) -> Iterator[Sending | Event]
     # Imported here: schemathesis is heavy, and the hooks register globally on import.
     from conformance.fuzz import bridge, hooks
 
-    facts = RunFacts(has_token=config.token is not None)
+    facts = RunFacts(has_token=config.token is not None, schema=config.schema)
     checks = [c for c in config.selected_checks() if not c.is_scenario]
     target = bridge.Target(config.base_url, config.account_id, config.model, config.token)
     session = bridge.Bridge(target, checks, facts)
@@ -138,7 +138,8 @@ def _engine_events(config: RunConfig, settings: FuzzSettings) -> Iterator[Any]:
             "output": {"sanitization": {"sensitive-markers": ["key", "secret", "password", "auth"]}},
         }
     )
-    schema = schemathesis.openapi.from_dict(openapi_document(config.model), config=st_config)
+    document = openapi_document(config.model, schema=config.schema)
+    schema = schemathesis.openapi.from_dict(document, config=st_config)
     yield from from_schema(schema).execute()
 
 

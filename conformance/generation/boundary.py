@@ -17,7 +17,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.contract import MAX_CONTENT_CHARS, load_schema
+from conformance.contract import MAX_CONTENT_CHARS, SchemaVersion, schema_version
 from conformance.generation._examples import (
     FUNCTION,
     IMAGE_BYTES,
@@ -69,15 +69,19 @@ STREAMED = (
 """Cases repeated with ``"stream": true``: the stream is judged separately from JSON."""
 
 
-def boundary_cases() -> list[Case]:
-    """Every boundary case, in a fixed order; the same list on every call and machine.
+def boundary_cases(schema: SchemaVersion | str | None = None) -> list[Case]:
+    """Every boundary case of a schema version (the page's by default), in a fixed order.
+
+    The same list on every call and machine. An option the version does not
+    declare (``image`` in ``docs-2025-01``) has no cases.
 
     >>> [c.id for c in boundary_cases()][:2]
     ['boundary/prompt-minimal', 'boundary/messages-minimal']
     """
-    built = list(_all())
+    version = schema_version(schema)
+    built = list(_all(version))
     by_name = {case.id.removeprefix("boundary/"): case for case in built}
-    streamed = [_streamed(name, by_name[name]) for name in STREAMED]
+    streamed = [_streamed(name, by_name[name]) for name in STREAMED if name in by_name]
     return built + streamed
 
 
@@ -94,7 +98,11 @@ def _streamed(name: str, case: Case) -> Case:
 _BRANCHES = (("", "Prompt", prompt_body), ("messages-", "Messages", messages_body))
 
 
-def _all() -> Iterator[Case]:
+def _declares(version: SchemaVersion, title: str, key: str) -> bool:
+    return key in version.branches()[title].get("properties", {})
+
+
+def _all(version: SchemaVersion) -> Iterator[Case]:
     yield _case("prompt-minimal", "only 'prompt': max_tokens defaults to 256", {"prompt": PROMPT})
     yield _case(
         "messages-minimal",
@@ -104,25 +112,29 @@ def _all() -> Iterator[Case]:
     yield _case("stream-prompt", "a Prompt body streamed", prompt_body(stream=True))
     yield _case("stream-messages", "a Messages body streamed", messages_body(stream=True))
     yield _case("stream-false", "'stream' false, stated", prompt_body(stream=False))
-    yield from _numeric_bounds()
-    yield from _max_tokens()
+    yield from _numeric_bounds(version)
+    yield from _max_tokens(version)
     yield from _lengths()
     yield from _messages()
-    yield from _tools()
-    yield from _images()
-    yield _case(
-        "raw-true", "'raw' true: no chat template", prompt_body(prompt=f"[INST] {PROMPT} [/INST]", raw=True)
-    )
-    yield _case(
-        "lora", "'lora' names an adapter (any string is schema-valid)", prompt_body(lora="my-adapter")
-    )
+    yield from _tools(version)
+    yield from _images(version)
+    if _declares(version, "Prompt", "raw"):
+        yield _case(
+            "raw-true",
+            "'raw' true: no chat template",
+            prompt_body(prompt=f"[INST] {PROMPT} [/INST]", raw=True),
+        )
+    if _declares(version, "Prompt", "lora"):
+        yield _case(
+            "lora", "'lora' names an adapter (any string is schema-valid)", prompt_body(lora="my-adapter")
+        )
     yield from _unicode()
-    yield from _every_option()
+    yield from _every_option(version)
 
 
-def _numeric_bounds() -> Iterator[Case]:
+def _numeric_bounds(version: SchemaVersion) -> Iterator[Case]:
     """Each ``minimum`` and ``maximum`` in the schema, hit exactly, in both branches."""
-    branches = {branch["title"]: branch for branch in load_schema("input.json")["oneOf"]}
+    branches = version.branches()
     for prefix, title, build in _BRANCHES:
         for name, sub in branches[title]["properties"].items():
             for keyword, end in (("minimum", "min"), ("maximum", "max")):
@@ -132,7 +144,7 @@ def _numeric_bounds() -> Iterator[Case]:
                     yield _case(f"{prefix}{name}-{end}", label, build(**{name: value}))
 
 
-def _max_tokens() -> Iterator[Case]:
+def _max_tokens(version: SchemaVersion) -> Iterator[Case]:
     """``max_tokens`` has no bounds; ``integer`` admits integral floats."""
     for prefix, title, build in _BRANCHES:
         yield _case(
@@ -144,6 +156,8 @@ def _max_tokens() -> Iterator[Case]:
             build(max_tokens=-1),
         )
         for name in ("max_tokens", "top_k", "seed"):
+            if not _declares(version, title, name):
+                continue
             yield _case(
                 f"{prefix}{name}-integral-float",
                 f"{name} 5.0: JSON Schema's integer admits integral floats, {title} branch",
@@ -210,7 +224,10 @@ def _messages() -> Iterator[Case]:
     yield _case("messages-many", "64 messages in one conversation", messages_body(messages=[*turns, MESSAGE]))
 
 
-def _tools() -> Iterator[Case]:
+def _tools(version: SchemaVersion) -> Iterator[Case]:
+    if not _declares(version, "Messages", "tools"):
+        yield from _functions(version)
+        return
     yield _case(
         "messages-tools-flat",
         "a tool of the flat variant {name, description, parameters}",
@@ -227,11 +244,20 @@ def _tools() -> Iterator[Case]:
         messages_body(tools=[TOOL_FLAT, TOOL_OPENAI]),
     )
     yield _case("messages-tools-empty", "an empty tools array", messages_body(tools=[]))
-    yield _case("messages-functions", "a functions item {name, code}", messages_body(functions=[FUNCTION]))
+    yield from _functions(version)
 
 
-def _images() -> Iterator[Case]:
+def _functions(version: SchemaVersion) -> Iterator[Case]:
+    if _declares(version, "Messages", "functions"):
+        yield _case(
+            "messages-functions", "a functions item {name, code}", messages_body(functions=[FUNCTION])
+        )
+
+
+def _images(version: SchemaVersion) -> Iterator[Case]:
     for prefix, title, build in _BRANCHES:
+        if not _declares(version, title, "image"):
+            continue
         yield _case(
             f"{prefix}image-bytes",
             f"image as an array of byte values, {title} branch",
@@ -242,7 +268,8 @@ def _images() -> Iterator[Case]:
             f"image as a binary (base64) string, {title} branch",
             build(image=IMAGE_STRING),
         )
-    yield _case("image-bytes-empty", "image as an empty array", prompt_body(image=[]))
+    if _declares(version, "Prompt", "image"):
+        yield _case("image-bytes-empty", "image as an empty array", prompt_body(image=[]))
 
 
 def _unicode() -> Iterator[Case]:
@@ -255,7 +282,7 @@ def _unicode() -> Iterator[Case]:
         yield _case(f"messages-unicode-{name}", f"message content containing {what}", body)
 
 
-def _every_option() -> Iterator[Case]:
+def _every_option(version: SchemaVersion) -> Iterator[Case]:
     shared: Body = {
         "temperature": 0.6,
         "top_p": 0.9,
@@ -269,13 +296,19 @@ def _every_option() -> Iterator[Case]:
     # lora stays out: a server may refuse an adapter it has not loaded (405,
     # 5005), and that refusal would hide every other option. boundary/lora
     # exercises it alone.
+    prompt_extra: Body = {"image": IMAGE_BYTES, "raw": False}
+    messages_extra: Body = {"image": IMAGE_STRING, "tools": [TOOL_FLAT, TOOL_OPENAI], "functions": [FUNCTION]}
     yield _case(
         "prompt-every-option",
         "every optional field of the Prompt branch at once, lora aside",
-        prompt_body(**shared, image=IMAGE_BYTES, raw=False),
+        prompt_body(**_only_declared(version, "Prompt", {**shared, **prompt_extra})),
     )
     yield _case(
         "messages-every-option",
         "every optional field of the Messages branch at once",
-        messages_body(**shared, image=IMAGE_STRING, tools=[TOOL_FLAT, TOOL_OPENAI], functions=[FUNCTION]),
+        messages_body(**_only_declared(version, "Messages", {**shared, **messages_extra})),
     )
+
+
+def _only_declared(version: SchemaVersion, title: str, fields: Body) -> Body:
+    return {key: value for key, value in fields.items() if _declares(version, title, key)}

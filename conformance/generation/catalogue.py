@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 
+from conformance.contract import SchemaVersion, schema_version
 from conformance.errors import UsageError
 from conformance.generation.boundary import boundary_cases
 from conformance.generation.cases import Case, CaseKind, body_digest, body_tags
@@ -27,8 +28,10 @@ DEFAULT_SEED = 0
 ALL_KINDS = (CaseKind.VALID, CaseKind.BOUNDARY, CaseKind.INVALID)
 
 
-def valid_cases(count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> list[Case]:
-    """``count`` distinct drawn valid cases, the same list for the same ``seed``.
+def valid_cases(
+    count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED, schema: SchemaVersion | str | None = None
+) -> list[Case]:
+    """``count`` distinct drawn valid cases, the same list for the same ``seed`` and schema version.
 
     Ids are ``valid/<body_digest>``, so a case keeps its id whichever seed
     drew it. Fewer than ``count`` come back only if Hypothesis keeps drawing
@@ -54,7 +57,7 @@ def valid_cases(count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> list[Ca
         suppress_health_check=list(HealthCheck),
         print_blob=False,
     )
-    @given(valid_requests())
+    @given(valid_requests(schema_version(schema)))
     def collect(body: dict[str, Any]) -> None:
         if len(bodies) < count:
             bodies.setdefault(body_digest(body), body)
@@ -74,23 +77,25 @@ def catalogue(
     kinds: Iterable[CaseKind | str] = ALL_KINDS,
     count: int = DEFAULT_COUNT,
     seed: int = DEFAULT_SEED,
+    schema: SchemaVersion | str | None = None,
 ) -> list[Case]:
     """The cases of the named kinds, valid first, then boundary, then invalid.
 
     ``count`` and ``seed`` apply to the drawn valid cases; the built kinds are
-    fixed.
+    fixed. ``schema`` names the schema version they follow (the page's by default).
 
     >>> [case.id for case in catalogue(["boundary"])][:1]
     ['boundary/prompt-minimal']
     """
     wanted = {_kind(kind) for kind in kinds}
+    version = schema_version(schema)
     cases: list[Case] = []
     if CaseKind.VALID in wanted:
-        cases.extend(valid_cases(count, seed))
+        cases.extend(valid_cases(count, seed, version))
     if CaseKind.BOUNDARY in wanted:
-        cases.extend(boundary_cases())
+        cases.extend(boundary_cases(version))
     if CaseKind.INVALID in wanted:
-        cases.extend(invalid_cases())
+        cases.extend(invalid_cases(version))
     return cases
 
 

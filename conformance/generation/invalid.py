@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from conformance.contract import load_schema, pointer_of
+from conformance.contract import SchemaVersion, pointer_of, schema_version
 from conformance.generation._examples import (
     FUNCTION,
     IMAGE_BYTES,
@@ -55,17 +55,19 @@ class _Mutation:
     words: str
 
 
-def invalid_cases() -> list[Case]:
-    """One case per constraint of the input schema, in schema order; stable across calls and machines.
+def invalid_cases(schema: SchemaVersion | str | None = None) -> list[Case]:
+    """One case per constraint of a version's input schema (the page's by default), in schema order.
+
+    Stable across calls and machines; a constraint the version lacks (``image``
+    in ``docs-2025-01``) has no case.
 
     >>> case = next(c for c in invalid_cases() if c.id == "invalid/seed-above-maximum")
     >>> case.body["seed"], case.violates
     (10000000000, ('/seed', 'maximum'))
     """
-    schema = load_schema("input.json")
     cases: dict[str, Case] = {}
     seen_bodies: set[str] = set()
-    mutations = [*_walk_root(schema), *_not_objects()]
+    mutations = [*_walk_root(schema_version(schema).input_schema()), *_not_objects()]
     for branch, mutation in mutations:
         case = _case(branch, mutation)
         digest = body_digest(case.body)

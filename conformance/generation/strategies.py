@@ -17,13 +17,13 @@ images. Here every optional field is present in a fair share of draws
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.contract import load_schema
+from conformance.contract import SchemaVersion, schema_version
 
 Body = dict[str, Any]
 
@@ -57,15 +57,13 @@ def _leaf(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
     return from_schema(dict(schema), custom_formats={"binary": _binary_strings()})
 
 
-@cache
-def _branches() -> dict[str, dict[str, Any]]:
-    """The input schema's ``oneOf`` branches by title: ``Prompt`` and ``Messages``."""
-    return {branch["title"]: branch for branch in load_schema("input.json")["oneOf"]}
+Version = SchemaVersion | str | None
+"""A schema version, by value or name; None is the page's (the default)."""
 
 
-def _property(branch: str, *path: str) -> dict[str, Any]:
+def _property(version: Version, branch: str, *path: str) -> dict[str, Any]:
     """The sub-schema at ``properties/<path[0]>/...`` of an input branch, read from the vendored file."""
-    node: dict[str, Any] = _branches()[branch]
+    node: dict[str, Any] = schema_version(version).branches()[branch]
     for key in path:
         node = node["properties"][key] if key != "items" else node["items"]
     return node
@@ -116,64 +114,66 @@ def _schema_strategy(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
     return _leaf(schema)
 
 
-def prompts() -> st.SearchStrategy[str]:
+def prompts(schema: Version = None) -> st.SearchStrategy[str]:
     """Valid ``prompt`` strings (1..131072 code points; drawn ones stay short).
 
     Hypothesis cannot draw strings near the 131072 limit; the boundary
     catalogue builds those.
     """
-    return _leaf(_property("Prompt", "prompt"))
+    return _leaf(_property(schema, "Prompt", "prompt"))
 
 
-def roles() -> st.SearchStrategy[str]:
+def roles(schema: Version = None) -> st.SearchStrategy[str]:
     """Role strings: mostly the four the schema names, sometimes any string (the schema allows it)."""
-    return st.one_of(st.sampled_from(ROLES), _leaf(_property("Messages", "messages", "items", "role")))
+    return st.one_of(
+        st.sampled_from(ROLES), _leaf(_property(schema, "Messages", "messages", "items", "role"))
+    )
 
 
-def message_contents() -> st.SearchStrategy[str]:
+def message_contents(schema: Version = None) -> st.SearchStrategy[str]:
     """Valid message ``content`` strings (0..131072 code points; drawn ones stay short)."""
-    return _leaf(_property("Messages", "messages", "items", "content"))
+    return _leaf(_property(schema, "Messages", "messages", "items", "content"))
 
 
-def messages() -> st.SearchStrategy[list[Body]]:
+def messages(schema: Version = None) -> st.SearchStrategy[list[Body]]:
     """Valid ``messages`` arrays: 0 to 6 ``{role, content}`` objects.
 
     >>> messages().example()  # doctest: +SKIP
     [{'role': 'user', 'content': 'Hi'}]
     """
-    item = st.fixed_dictionaries({"role": roles(), "content": message_contents()})
+    item = st.fixed_dictionaries({"role": roles(schema), "content": message_contents(schema)})
     return st.lists(item, max_size=MAX_DRAWN_MESSAGES)
 
 
-def tool_definitions() -> st.SearchStrategy[Body]:
+def tool_definitions(schema: Version = None) -> st.SearchStrategy[Body]:
     """One ``tools`` item: the flat variant ``{name, description, parameters}`` or the
     OpenAI-style ``{type, function: {...}}``, in about equal shares.
 
     Neither variant carries the other's required keys, so every draw matches
     exactly one branch of the item's ``oneOf``.
     """
-    flat, openai = _property("Messages", "tools", "items")["oneOf"]
+    flat, openai = _property(schema, "Messages", "tools", "items")["oneOf"]
     return st.one_of(_objects(flat), _objects(openai))
 
 
-def tools() -> st.SearchStrategy[list[Body]]:
+def tools(schema: Version = None) -> st.SearchStrategy[list[Body]]:
     """Valid ``tools`` arrays of up to three definitions, variants mixed."""
-    return st.lists(tool_definitions(), max_size=3)
+    return st.lists(tool_definitions(schema), max_size=3)
 
 
-def functions() -> st.SearchStrategy[list[Body]]:
+def functions(schema: Version = None) -> st.SearchStrategy[list[Body]]:
     """Valid ``functions`` arrays: ``{name, code}`` objects."""
-    return st.lists(_objects(_property("Messages", "functions", "items")), max_size=3)
+    return st.lists(_objects(_property(schema, "Messages", "functions", "items")), max_size=3)
 
 
-def images() -> st.SearchStrategy[list[int | float] | str]:
+def images(schema: Version = None) -> st.SearchStrategy[list[int | float] | str]:
     """Valid ``image`` values: an array of numbers or a ``format: binary`` string, in equal shares.
 
     Arrays are mostly bytes (0..255, as the schema's description asks) and
     sometimes any JSON number (as its ``type`` allows); strings are base64.
     """
     byte_arrays = st.lists(st.integers(min_value=0, max_value=255), max_size=64)
-    number_arrays = _leaf(_property("Prompt", "image")["oneOf"][0])
+    number_arrays = _leaf(_property(schema, "Prompt", "image")["oneOf"][0])
     return st.one_of(st.one_of(byte_arrays, number_arrays), _binary_strings())
 
 
@@ -182,35 +182,59 @@ def max_tokens() -> st.SearchStrategy[int | float]:
     return _integers({"type": "integer", "minimum": -2, "maximum": MAX_DRAWN_TOKENS})
 
 
-@cache
-def prompt_requests() -> st.SearchStrategy[Body]:
-    """Bodies of the ``Prompt`` branch with any mix of its optional fields."""
-    return _objects(_branches()["Prompt"], {"image": images(), "max_tokens": max_tokens()})
+_Build = Callable[[SchemaVersion], st.SearchStrategy[Any]]
+
+
+def prompt_requests(schema: Version = None) -> st.SearchStrategy[Body]:
+    """Bodies of the ``Prompt`` branch with any mix of the optional fields its version declares."""
+    return _prompt_requests(schema_version(schema))
 
 
 @cache
-def messages_requests() -> st.SearchStrategy[Body]:
-    """Bodies of the ``Messages`` branch with any mix of its optional fields."""
-    fields = {
-        "messages": messages(),
-        "tools": tools(),
-        "functions": functions(),
-        "image": images(),
-        "max_tokens": max_tokens(),
+def _prompt_requests(version: SchemaVersion) -> st.SearchStrategy[Body]:
+    fields: dict[str, _Build] = {"image": images, "max_tokens": lambda _: max_tokens()}
+    return _objects(version.branches()["Prompt"], _declared(version, "Prompt", fields))
+
+
+def messages_requests(schema: Version = None) -> st.SearchStrategy[Body]:
+    """Bodies of the ``Messages`` branch with any mix of the optional fields its version declares."""
+    return _messages_requests(schema_version(schema))
+
+
+@cache
+def _messages_requests(version: SchemaVersion) -> st.SearchStrategy[Body]:
+    fields: dict[str, _Build] = {
+        "messages": messages,
+        "tools": tools,
+        "functions": functions,
+        "image": images,
+        "max_tokens": lambda _: max_tokens(),
     }
-    return _objects(_branches()["Messages"], fields)
+    return _objects(version.branches()["Messages"], _declared(version, "Messages", fields))
 
 
-def valid_requests() -> st.SearchStrategy[Body]:
-    """Request bodies the input schema accepts: both ``oneOf`` branches in equal shares.
+def _declared(
+    version: SchemaVersion,
+    branch: str,
+    fields: Mapping[str, _Build],
+) -> dict[str, st.SearchStrategy[Any]]:
+    # Built only for the fields the version declares: images() needs the `image` sub-schema.
+    declared = version.branches()[branch]["properties"]
+    return {name: build(version) for name, build in fields.items() if name in declared}
+
+
+def valid_requests(schema: Version = None) -> st.SearchStrategy[Body]:
+    """Request bodies a schema version's input schema accepts: both ``oneOf`` branches in equal shares.
 
     Every optional field of each branch appears in 20% to 50% of that branch's
     draws (tests/test_generation_strategies.py measures the shares). Strings
-    stay short; ``max_tokens`` stays in -2..64.
+    stay short; ``max_tokens`` stays in -2..64. ``schema`` names the version
+    (``"docs-2025-01"``); the page's by default.
 
     >>> from hypothesis import given
     >>> @given(valid_requests())
     ... def test_accepted(body):
     ...     assert request_validator().is_valid(body)
     """
-    return st.one_of(prompt_requests(), messages_requests())
+    version = schema_version(schema)
+    return st.one_of(_prompt_requests(version), _messages_requests(version))

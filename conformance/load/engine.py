@@ -171,8 +171,10 @@ PROBE_BODY = {"prompt": "Hello", "max_tokens": 1}
 
 
 def probe(base_url: str, account_id: str, model: str, token: str | None) -> str | None:
-    """Why the target cannot be load tested at all (unreachable, not HTTP, token refused), or None."""
+    """Why the target cannot be load tested at all (unreachable, not HTTP, token refused, model
+    not served), or None."""
     from conformance.load.wire import Connection
+    from conformance.runner import model_not_served
     from conformance.transport import NOT_HTTP, TransportSettings
 
     connection = Connection(
@@ -182,6 +184,9 @@ def probe(base_url: str, account_id: str, model: str, token: str | None) -> str 
         exchange = connection.send(PROBE_BODY).exchange
     finally:
         connection.close()
+    retired = model_not_served(exchange)
+    if retired is not None:
+        return retired
     if exchange.status is None:
         if exchange.error is not None and exchange.error.startswith(NOT_HTTP):
             return f"the target's answer to the first request was {exchange.error} (POST {exchange.url})"

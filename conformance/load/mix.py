@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.contract import SchemaVersion
 from conformance.errors import UsageError
 from conformance.generation import Case, CaseKind, Outcome, boundary_cases, invalid_cases
 from conformance.generation.cases import body_digest, body_tags
@@ -34,16 +35,17 @@ class Pools:
     by_id: dict[str, Case]
 
     @classmethod
-    def build(cls, valid_bodies: Iterable[Any]) -> Pools:
-        """The pools from the drawn valid bodies and the built boundary and invalid catalogues."""
+    def build(cls, valid_bodies: Iterable[Any], schema: SchemaVersion | str | None = None) -> Pools:
+        """The pools from the drawn valid bodies and the built boundary and invalid catalogues
+        of a schema version (the page's by default)."""
         drawn = [_drawn_case(body) for body in valid_bodies]
-        boundary = boundary_cases()
+        boundary = boundary_cases(schema)
         accepted = drawn + boundary
         by_class = {
             "valid": tuple(c for c in drawn if not c.stream),
             "stream": tuple(c for c in accepted if c.stream and c.expect is Outcome.ACCEPT),
             "boundary": tuple(c for c in boundary if not c.stream),
-            "invalid": tuple(invalid_cases()),
+            "invalid": tuple(invalid_cases(schema)),
         }
         by_id = {c.id: c for cases in by_class.values() for c in cases}
         return cls(by_class, by_id)

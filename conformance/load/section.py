@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance.checks import Check
+from conformance.contract import schema_version
 from conformance.generation import Case
 from conformance.load.figures import Figures
 from conformance.load.gates import Gate, evaluate, failed_count, judged_count
@@ -98,6 +99,7 @@ def load_result(
         checks=check_results,
         cases=tuple(cases),
         secrets=(token,) if token else (),
+        schema=schema_version(settings.schema_version),
         load=load_section(settings, outcome, figures, checks, gates, cluster),
     )
 

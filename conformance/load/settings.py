@@ -17,6 +17,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from conformance.contract import DEFAULT_SCHEMA_VERSION, schema_version
 from conformance.errors import UsageError
 
 MIX_CLASSES = ("valid", "stream", "boundary", "invalid")
@@ -118,8 +119,11 @@ class LoadSettings:
     series_interval_s: float = 1.0
     valid_bodies: tuple[Any, ...] = field(default=(), repr=False)
     """The drawn valid bodies, drawn once by the caller so that no Locust process runs Hypothesis."""
+    schema_version: str = DEFAULT_SCHEMA_VERSION
+    """The published schema version the built cases and the checks follow."""
 
     def __post_init__(self) -> None:
+        schema_version(self.schema_version)  # an unknown name is a usage error naming the choices
         if isinstance(self.users, bool) or not 1 <= self.users <= MAX_USERS:
             raise UsageError(f"--users={self.users!r} is not between 1 and {MAX_USERS}")
         if not self.spawn_rate > 0:

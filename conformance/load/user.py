@@ -18,6 +18,7 @@ import gevent
 from locust import User, constant, task
 
 from conformance.checks import Check, RunFacts, registry
+from conformance.contract import schema_version
 from conformance.load.figures import Figures
 from conformance.load.judging import SAMPLED, judge
 from conformance.load.mix import Picker, Pools, user_seed
@@ -57,9 +58,9 @@ def configure(settings: LoadSettings, figures: Figures, *, index: int, worker: s
     checks = [registry[check_id] for check_id in settings.checks if check_id in registry]
     _state = ProcessState(
         settings=settings,
-        pools=Pools.build(settings.valid_bodies),
+        pools=Pools.build(settings.valid_bodies, settings.schema_version),
         checks=checks,
-        facts=RunFacts(has_token=settings.has_token),
+        facts=RunFacts(has_token=settings.has_token, schema=schema_version(settings.schema_version)),
         figures=figures,
         observer=Observer(figures, interval_s=settings.series_interval_s, worker=worker),
         token=token,

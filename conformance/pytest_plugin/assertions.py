@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from conformance.checks import CheckRegistry, RunFacts, registry
-from conformance.contract import request_validator
+from conformance.contract import SchemaVersion, schema_version
 from conformance.generation import Case, CaseKind, body_digest
 from conformance.pytest_plugin.verdicts import raise_for
 from conformance.runner import judge_case
@@ -30,6 +30,7 @@ def assert_conforms(
     strict: bool = False,
     has_token: bool = True,
     registry: CheckRegistry = registry,
+    schema: SchemaVersion | str | None = None,
 ) -> None:
     """Judge ``exchange`` with every registered exchange check (or ``checks`` only).
 
@@ -38,17 +39,19 @@ def assert_conforms(
     check with its Received / Expected / Where lines, so Hypothesis shrinks
     the body that caused it; a failing ``should`` check warns with
     `ShouldFailureWarning`. ``case`` says what the body is meant to be; by
-    default a schema-valid body must be accepted and any other refused.
+    default a schema-valid body must be accepted and any other refused;
+    ``schema`` names the schema version (the page's by default).
     """
     __tracebackhide__ = True
-    subject = case if case is not None else case_of(exchange.request_body)
+    version = schema_version(schema)
+    subject = case if case is not None else case_of(exchange.request_body, version)
     selected = [c for c in registry.select(checks, exclude_checks) if not c.is_scenario]
-    result = judge_case(subject, exchange, selected, RunFacts(has_token=has_token))
+    result = judge_case(subject, exchange, selected, RunFacts(has_token=has_token, schema=version))
     raise_for(result, strict=strict, baseline={})
 
 
-def case_of(body: Any) -> Case:
+def case_of(body: Any, schema: SchemaVersion | str | None = None) -> Case:
     """The case a body of a user's test stands for: valid (to accept) or invalid (to refuse)."""
-    if request_validator().is_valid(body):
+    if schema_version(schema).request_validator().is_valid(body):
         return Case.build(CaseKind.VALID, f"test-{body_digest(body)}", "a body sent by a test", body)
     return Case.build(CaseKind.INVALID, f"test-{body_digest(body)}", "an invalid body sent by a test", body)

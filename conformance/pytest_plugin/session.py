@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from conformance.checks import RunFacts, Scenario
+from conformance.contract import DEFAULT_SCHEMA_VERSION
 from conformance.pytest_plugin.items import Subject, SuiteItem
 from conformance.pytest_plugin.settings import PLANNING_URL, Settings, resolve
 from conformance.pytest_plugin.target import (
@@ -65,7 +66,7 @@ class _Sending:
     def __init__(self, config: RunConfig, target: Target) -> None:
         self.config = config
         self.checks = config.selected_checks()
-        self.facts = RunFacts(has_token=config.token is not None)
+        self.facts = RunFacts(has_token=config.token is not None, schema=config.schema)
         self.thread, self.client = open_client(target, config.transport_settings())
         self.probe: Exchange = self.thread.call(self.client.send(PROBE_BODY))
         # What the runner makes of the probe's answer: None, or why the target cannot be tested.
@@ -117,7 +118,7 @@ class ConformancePlugin:
             if self.shared and self.shared.get("token"):
                 self._server = EmbeddedServer(self.shared["base_url"], self.shared["token"])
             else:
-                self._server, context = start_embedded_server()
+                self._server, context = start_embedded_server(self.settings.schema_version)
                 self._stack.push(context.__exit__)
         return self._server
 
@@ -208,6 +209,7 @@ class ConformancePlugin:
         return [
             f"conformance: {s.profile} profile against {where}, seed {self.seed} "
             f"(rerun with --conformance-seed {self.seed})"
+            + ("" if s.schema_version == DEFAULT_SCHEMA_VERSION else f", schema version {s.schema_version}")
         ]
 
     @pytest.hookimpl(optionalhook=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conformance.checks import load_check_modules
-from conformance.contract import MODEL
+from conformance.contract import DEFAULT_SCHEMA_VERSION, MODEL
 from conformance.errors import UsageError
 from conformance.runner import RunConfig
 
@@ -42,6 +42,7 @@ _CLI_NAMES = {
     "exclude-check": "exclude_check",
     "checks-module": "checks_module",
     "baseline": "baseline",
+    "schema-version": "schema_version",
 }
 _CLI_OPTION = re.compile(r"--(" + "|".join(sorted(_CLI_NAMES, key=len, reverse=True)) + r")(?![\w-])")
 
@@ -63,6 +64,7 @@ class Settings:
     baseline: Path | None
     report_dir: Path | None
     concurrency: int
+    schema_version: str
     labels: dict[str, str] = field(repr=False, compare=False)
 
     def run_config(self, *, base_url: str, token: str | None, seed: int) -> RunConfig:
@@ -81,6 +83,7 @@ class Settings:
                 strict=self.strict,
                 baseline=self.baseline,
                 embedded=self.embedded,
+                schema_version=self.schema_version,
             )
 
     def no_target(self) -> pytest.UsageError:
@@ -148,9 +151,11 @@ def resolve(config: pytest.Config) -> Settings:
         baseline=Path(baseline) if baseline else None,
         report_dir=Path(report_dir) if report_dir else None,
         concurrency=4 if concurrency is None else concurrency,
+        schema_version=reader.text("schema_version") or DEFAULT_SCHEMA_VERSION,
         labels=reader.labels,
     )
-    # Every remaining value (profile, seed range, check names, baseline file) is checked now, not mid-run.
+    # Every remaining value (profile, seed range, check names, baseline file, schema version)
+    # is checked now, not mid-run.
     settings.run_config(base_url=base_url or PLANNING_URL, token=token, seed=settings.seed or 0)
     return settings
 

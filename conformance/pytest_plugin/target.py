@@ -42,12 +42,15 @@ class EmbeddedServer:
     token: str = field(repr=False)
 
 
-def start_embedded_server() -> tuple[EmbeddedServer, AbstractContextManager[str]]:
-    """Start the reference server on a free loopback port; returns it and the context that stops it."""
+def start_embedded_server(
+    schema_version: str | None = None,
+) -> tuple[EmbeddedServer, AbstractContextManager[str]]:
+    """Start the reference server on a free loopback port, answering by ``schema_version``;
+    returns it and the context that stops it."""
     # Imported lazily: the server pulls in Starlette, uvicorn and a model engine.
     running = importlib.import_module("conformance.server.embedded").running_reference_server
     token = secrets.token_urlsafe(24)
-    context: AbstractContextManager[str] = running(token=token)
+    context: AbstractContextManager[str] = running(token=token, schema=schema_version)
     return EmbeddedServer(context.__enter__(), token), context
 
 

@@ -8,11 +8,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 from conformance.checks import (
     Check,
@@ -28,6 +30,8 @@ from conformance.checks import (
     ScenarioRequest,
 )
 from conformance.checks.subjects import MAX_FOLLOW_UPS
+from conformance.contract import MODEL, ErrorCode
+from conformance.contract.bounded_json import read_json
 from conformance.generation import Case
 from conformance.runner import profiles
 from conformance.runner._schedule import Schedule, runs_alone
@@ -90,7 +94,7 @@ class Plan:
 
 def plan_run(config: RunConfig) -> Plan:
     """The plan `run` makes for ``config``: deterministic for a given seed and profile."""
-    facts = RunFacts(has_token=config.token is not None)
+    facts = RunFacts(has_token=config.token is not None, schema=config.schema)
     items, skipped = plan(config, config.selected_checks(), facts)
     return Plan(tuple(items), skipped)
 
@@ -125,7 +129,7 @@ def _drive(events: AsyncIterator[Event]) -> Iterator[Event]:
 
 async def arun(config: RunConfig, plan: Plan | None = None, *, probe: bool = True) -> AsyncIterator[Event]:
     """`run` as an async generator, for callers that already have an event loop."""
-    facts = RunFacts(has_token=config.token is not None)
+    facts = RunFacts(has_token=config.token is not None, schema=config.schema)
     checks = config.selected_checks()
     chosen = plan if plan is not None else plan_run(config)
     items, skipped = list(chosen.items), dict(chosen.skipped)
@@ -389,6 +393,9 @@ def _outcome(statuses: dict[str, CheckStatus]) -> CaseOutcome:
 
 
 def _untestable_from_probe(exchange: Exchange, facts: RunFacts) -> str | None:
+    retired = model_not_served(exchange)
+    if retired is not None:
+        return retired
     if exchange.status is None:
         if exchange.error is not None and exchange.error.startswith(NOT_HTTP):
             # Garbage, TLS on a plain port, 10 000 headers: it answered, but nothing can be judged.
@@ -403,6 +410,51 @@ def _untestable_from_probe(exchange: Exchange, facts: RunFacts) -> str | None:
         return (
             f"the target requires a token (it answered {exchange.status}) and this run has none: "
             "put it in CLOUDFLARE_API_TOKEN (or CLOUDFLARE_AUTH_TOKEN), or in the variable --token-env names"
+        )
+    return None
+
+
+_NOT_SERVED = {
+    ErrorCode.NO_SUCH_MODEL: "no such model or task",
+    ErrorCode.MODEL_DEPRECATED: "model deprecated",
+}
+_NOT_SERVED_WORDS = re.compile(r"no such model|deprecated|decommissioned|retired", re.IGNORECASE)
+
+
+def model_not_served(exchange: Exchange) -> str | None:
+    """Why the probe says the run's model is not served (retired or unknown), or None.
+
+    Read from the first request's answer by every front end that probes
+    (`run`, the pytest plugin, `conformance load`).
+
+    A retired model answers every request the same way; judging hundreds of
+    those answers would bury the one fact that matters. Cloudflare answers an
+    unknown model with 400 and code 5007, a deprecated one with code 5028
+    ("This model was deprecated on ... Please use an alternative model").
+    """
+    if exchange.status is None or exchange.status // 100 != 4:
+        return None
+    try:
+        body = read_json(exchange.body)
+    except ValueError:
+        return None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    for error in errors if isinstance(errors, list) else ():
+        code, message = (error.get("code"), error.get("message")) if isinstance(error, dict) else (None, None)
+        known = next((c for c in _NOT_SERVED if str(code) == str(c.value)), None)
+        if known is None and not (isinstance(message, str) and _NOT_SERVED_WORDS.search(message)):
+            continue
+        said = f"{exchange.status} with code {code}" + (f" ({_NOT_SERVED[known]})" if known else "")
+        if isinstance(message, str):
+            said += f", {message[:200]!r}"
+        _, routed, model = exchange.url.partition("/ai/run/")
+        model = unquote(model) if routed else "the run names"
+        retired = f" Cloudflare deprecated {MODEL} on 2025-10-01." if model == MODEL else ""
+        return (
+            f"the target does not serve the model {model}: it answered the first request with {said}; "
+            f"every request would get the same answer, so nothing was judged.{retired} "
+            "Pass --model with a model the target serves (the same schema is published for "
+            "@cf/meta/llama-2-7b-chat-fp16), or --base-url for an implementation of your own"
         )
     return None
 

@@ -111,6 +111,7 @@ def summarise(
         checks=check_results,
         cases=cases,
         baseline=baseline,
+        schema=config.schema,
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from conformance.checks import Check, CheckRegistry, registry
-from conformance.contract import MODEL
+from conformance.contract import DEFAULT_SCHEMA_VERSION, MODEL, SchemaVersion, schema_version
 from conformance.errors import UsageError
 from conformance.generation import Case
 from conformance.transport import TransportSettings
@@ -32,6 +32,8 @@ class RunConfig:
 
     ``cases`` replaces the profile's catalogue (tests and library users who
     bring their own cases); ``registry`` replaces the default check registry.
+    ``schema_version`` names the published schema version the cases and
+    checks follow (``conformance schemas list``).
     """
 
     base_url: str
@@ -51,6 +53,7 @@ class RunConfig:
     cases: tuple[Case, ...] | None = field(default=None, repr=False)
     transport: TransportSettings | None = None
     registry: CheckRegistry = field(default=registry, repr=False, compare=False)
+    schema_version: str = DEFAULT_SCHEMA_VERSION
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
@@ -62,6 +65,7 @@ class RunConfig:
             )
         if not self.model:
             raise UsageError("--model='' is empty")
+        schema_version(self.schema_version)  # an unknown name is a usage error naming the choices
         if self.profile not in PROFILES:
             raise UsageError(f"--profile={self.profile!r} is not one of {', '.join(PROFILES)}")
         if self.seed is None:
@@ -81,6 +85,11 @@ class RunConfig:
         if self.token is not None and not self.token.strip():
             object.__setattr__(self, "token", None)
         self.selected_checks()  # unknown check names are usage errors now, not mid-run
+
+    @property
+    def schema(self) -> SchemaVersion:
+        """The schema version this run follows."""
+        return schema_version(self.schema_version)
 
     @property
     def run_seed(self) -> int:

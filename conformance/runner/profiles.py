@@ -35,11 +35,11 @@ def scenario_count(profile: str) -> int:
 
 def cases_for(config: RunConfig) -> list[Case]:
     """The catalogue's cases for the run's profile; drawn valid cases follow the run's seed."""
-    boundary, invalid = boundary_cases(), invalid_cases()
+    boundary, invalid = boundary_cases(config.schema), invalid_cases(config.schema)
     if config.profile == "smoke":
         boundary = _first_of_each(boundary, boundary_class)
         invalid = _first_of_each(invalid, lambda case: case.violates[1] if case.violates else "")
-    return valid_cases(VALID_DRAWS[config.profile], config.run_seed) + boundary + invalid
+    return valid_cases(VALID_DRAWS[config.profile], config.run_seed, config.schema) + boundary + invalid
 
 
 def boundary_class(case: Case) -> str:

@@ -52,6 +52,7 @@ class Recorder:
                 "profile": config.profile,
                 "seed": config.run_seed,
                 "has_token": facts.has_token,
+                "schema_version": facts.schema.name,
             }
         )
         return recorder

@@ -12,6 +12,7 @@ from typing import Any
 
 from conformance.checks import CheckRegistry, CheckSkipped, PlanContext, RunFacts, registry
 from conformance.checks.subjects import Route
+from conformance.contract import DEFAULT_SCHEMA_VERSION
 from conformance.runner._engine import PROBE_BODY, Plan, _drive, execute
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event
@@ -47,8 +48,13 @@ def replay(
     baseline: Path | None = None,
     update_baseline: bool = False,
     registry: CheckRegistry = registry,
+    schema_version: str | None = None,
 ) -> Iterator[Event]:
-    """Re-judge every exchange of the recording at ``path``; yields the same events as `run`."""
+    """Re-judge every exchange of the recording at ``path``; yields the same events as `run`.
+
+    The checks follow the schema version the recording names (the page's for
+    recordings older than versions), or ``schema_version`` when given.
+    """
     recording = load_recording(path)
     header = recording.header
     target = header["target"]
@@ -65,8 +71,10 @@ def replay(
         update_baseline=update_baseline,
         cases=(),
         registry=registry,
+        schema_version=schema_version or header.get("schema_version") or DEFAULT_SCHEMA_VERSION,
     )
-    return _drive(_replay(config, recording, RunFacts(has_token=bool(header.get("has_token")))))
+    facts = RunFacts(has_token=bool(header.get("has_token")), schema=config.schema)
+    return _drive(_replay(config, recording, facts))
 
 
 async def _replay(config: RunConfig, recording: Recording, facts: RunFacts) -> AsyncIterator[Event]:
@@ -109,7 +117,7 @@ def replay_items(
     worker its own); what they received is judged here as one run, with the
     probe's answer when one was sent, so the reports are those of `run`.
     """
-    facts = RunFacts(has_token=config.token is not None)
+    facts = RunFacts(has_token=config.token is not None, schema=config.schema)
     items = [item for item in plan.items if item.id in exchanges]
     sender = _RecordedSender(exchanges)
     recorded = _RecordedProbe(probe) if probe is not None else None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from conformance.checks import Check, Scenario
+from conformance.contract import SchemaVersion, default_schema_version
 from conformance.generation import Case
 from conformance.runner.differences import Differences
 from conformance.runner.redaction import redact_exchange, redact_secrets
@@ -114,6 +115,7 @@ class RunResult:
     """Secrets still to take out of the values: `redacted` does. A run's own result comes redacted (empty)."""
     differences: Differences | None = None
     """Set by `conformance diff`: where the target disagrees with a reference."""
+    schema: SchemaVersion = field(default_factory=default_schema_version)
 
     @property
     def failures(self) -> list[Failure]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from conformance.checks import Scenario
 from conformance.checks.reading import reported_usage
-from conformance.contract import read_bytes
 from conformance.contract.bounded_json import read_json
 from conformance.generation import Case
 from conformance.runner._verdict import toolkit_version
@@ -34,9 +32,8 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "reason": result.reason,
         "toolkit": {
             "version": toolkit_version(),
-            "schemas": {
-                name: hashlib.sha256(read_bytes(name)).hexdigest() for name in ("input.json", "output.json")
-            },
+            "schema_version": result.schema.name,
+            "schemas": result.schema.schema_hashes(),
         },
         "target": result.target,
         "profile": result.profile,

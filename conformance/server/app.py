@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from conformance.contract import MODEL, ErrorBody, ErrorCode
+from conformance.contract import MODEL, ErrorBody, ErrorCode, SchemaVersion, schema_version
 from conformance.server import openai_responses, sse
 from conformance.server.engines.base import (
     Cancellation,
@@ -66,18 +66,20 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     model: str = MODEL,
     account_id: str | None = None,
+    schema: SchemaVersion | str | None = None,
 ) -> Starlette:
     """The ASGI app serving ``POST /client/v4/accounts/{account_id}/ai/run/{model}``
     and the OpenAI-compatible ``.../ai/v1/chat/completions`` and ``.../ai/v1/completions``.
 
     With ``token`` (a non-empty string) every request must carry
     ``Authorization: Bearer <token>``;
-    with ``account_id`` other accounts are routed nowhere (404, 7003).
+    with ``account_id`` other accounts are routed nowhere (404, 7003);
+    ``schema`` is the schema version the run route judges bodies by (the page's by default).
 
     >>> app = create_app(TransformersEngine.load(ensure_tiny_model()), token="secret")
     >>> uvicorn.run(app, port=8787)
     """
-    service = _Service(engine, token or None, max_body_bytes, model, account_id)
+    service = _Service(engine, token or None, max_body_bytes, model, account_id, schema_version(schema))
     app = Starlette(
         routes=[
             Route(f"{_ACCOUNT}/ai/run/{{model:path}}", service.run, methods=["POST"]),
@@ -134,6 +136,7 @@ class _Service:
     max_body_bytes: int
     model: str
     account_id: str | None
+    schema: SchemaVersion
     # Long-lived workers: a fresh thread per request would pay torch's per-thread
     # start-up (its OpenMP team) on every request, about 8 ms on this machine.
     workers: ThreadPoolExecutor = field(
@@ -157,7 +160,7 @@ class _Service:
         raw = await self._read_body(request)
         if isinstance(raw, ErrorBody):
             return error_response(raw, headers={"Connection": "close"})
-        parsed = parse_body(raw)
+        parsed = parse_body(raw, self.schema)
         if isinstance(parsed, ErrorBody):
             return error_response(parsed)
         started = await self._start(parsed.request)

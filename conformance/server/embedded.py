@@ -17,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from conformance.contract import SchemaVersion
 from conformance.errors import TargetError
 from conformance.server.app import create_app
 from conformance.server.engines.base import Engine
@@ -92,18 +93,25 @@ def serving(app: Any, *, host: str = "127.0.0.1") -> Iterator[str]:
 
 @contextlib.contextmanager
 def running_reference_server(
-    *, token: str | None = None, model_path: str | None = None, engine: Engine | None = None
+    *,
+    token: str | None = None,
+    model_path: str | None = None,
+    engine: Engine | None = None,
+    schema: SchemaVersion | str | None = None,
 ) -> Iterator[str]:
     """Start the reference server on a free 127.0.0.1 port; yield its API base; stop it on exit.
 
     The base URL ends in ``/client/v4`` like the real service's, so a client
     only swaps ``https://api.cloudflare.com`` for it. Without ``model_path``
-    (or an ``engine``) the tiny embedded model serves.
+    (or an ``engine``) the tiny embedded model serves; ``schema`` is the
+    schema version it answers by (the page's by default).
 
     >>> with running_reference_server(token="t") as base_url:
     ...     base_url
     'http://127.0.0.1:54321/client/v4'
     """
-    app = create_app(engine if engine is not None else load_default_engine(model_path), token=token)
+    app = create_app(
+        engine if engine is not None else load_default_engine(model_path), token=token, schema=schema
+    )
     with serving(app) as origin:
         yield f"{origin}/client/v4"

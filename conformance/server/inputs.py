@@ -23,8 +23,8 @@ from conformance.contract import (
     DEFAULT_TEMPERATURE,
     ErrorBody,
     ErrorCode,
-    load_schema,
-    request_validator,
+    SchemaVersion,
+    schema_version,
 )
 from conformance.server.engines.base import ChatMessage, GenerationRequest
 from conformance.server.engines.tool_calls import tool_specs
@@ -45,14 +45,14 @@ def bad_input(detail: str) -> ErrorBody:
     return ErrorBody(ErrorCode.BAD_INPUT, f"AiError: Bad input: {detail}")
 
 
-def parse_body(raw: bytes) -> ParsedBody | ErrorBody:
-    """Judge a request body; never raises for any input.
+def parse_body(raw: bytes, schema: SchemaVersion | None = None) -> ParsedBody | ErrorBody:
+    """Judge a request body against a schema version (the page's by default); never raises for any input.
 
     >>> parse_body(b'{"prompt": "Hi", "temperature": 6}').message
     "AiError: Bad input: '/temperature' is 6, above the maximum of 5. (maximum at /temperature)"
     """
     body = decode_body(raw)
-    return body if isinstance(body, ErrorBody) else judge_body(body)
+    return body if isinstance(body, ErrorBody) else judge_body(body, schema)
 
 
 def decode_body(raw: bytes, *, wanted: str = "a JSON object with 'prompt' or 'messages'") -> object:
@@ -72,36 +72,45 @@ def decode_body(raw: bytes, *, wanted: str = "a JSON object with 'prompt' or 'me
         return bad_input(f"the body is not valid JSON: {_short(exc)}")
 
 
-def judge_body(body: object) -> ParsedBody | ErrorBody:
-    """A decoded body judged against the vendored input schema; never raises.
+def judge_body(body: object, schema: SchemaVersion | None = None) -> ParsedBody | ErrorBody:
+    """A decoded body judged against a schema version's input schema (the page's by default); never raises.
 
     The OpenAI-compatible route translates its body into this one's terms and
-    judges it here, so both routes accept and refuse the same things.
+    judges it here, so both routes accept and refuse the same things. An input
+    that another published version declares and this one dropped (``image``
+    under ``docs-2025-01``) is refused too, as a server built for that version
+    would: the schema alone would let it through as an undeclared key.
     """
+    version = schema_version(schema)
     try:
-        violation = request_validator().explain(body)
+        violation = version.request_validator().explain(body)
     except (ValueError, OverflowError, RecursionError, TypeError) as exc:
         return bad_input(f"the body could not be validated: {_short(exc)}")
     if violation is not None:
         return bad_input(f"{violation.message} ({violation.keyword} at {violation.where})")
     assert isinstance(body, dict)  # the schema's two branches are objects
-    return ParsedBody(request=generation_request(body), stream=body.get("stream") is True)
+    dropped = [key for key in version.dropped_inputs() if key in body]
+    if dropped:
+        return bad_input(
+            f"'{dropped[0]}' is not an input of this model in schema version {version.name}; "
+            f"remove it (at /{dropped[0]})"
+        )
+    return ParsedBody(request=generation_request(body, version), stream=body.get("stream") is True)
 
 
 @cache
-def _prompt_branch() -> Any:
-    branches = load_schema("input.json")["oneOf"]
-    return jsonschema_rs.validator_for(next(b for b in branches if b.get("title") == "Prompt"))
+def _prompt_branch(version: SchemaVersion) -> Any:
+    return jsonschema_rs.validator_for(version.branches()["Prompt"])
 
 
-def _is_prompt_body(body: Mapping[str, Any]) -> bool:
+def _is_prompt_body(body: Mapping[str, Any], version: SchemaVersion) -> bool:
     """Which ``oneOf`` branch a valid body matched: the other branch's keys may be present as junk.
 
     ``{"prompt": "x", "messages": null}`` is a valid Prompt body (Prompt does
     not describe ``messages``), and ``{"messages": [...], "prompt": 5}`` a
     valid Messages body.
     """
-    return bool(_prompt_branch().is_valid(dict(body)))
+    return bool(_prompt_branch(version).is_valid(dict(body)))
 
 
 def _reject_constant(name: str) -> Any:
@@ -123,10 +132,10 @@ def _number(body: Mapping[str, Any], key: str) -> float | None:
     return None if value is None else float(value)
 
 
-def generation_request(body: Mapping[str, Any]) -> GenerationRequest:
+def generation_request(body: Mapping[str, Any], schema: SchemaVersion | None = None) -> GenerationRequest:
     """The `GenerationRequest` for a body that `judge_body` accepted."""
     messages = None
-    if not _is_prompt_body(body):
+    if not _is_prompt_body(body, schema_version(schema)):
         messages = tuple(ChatMessage(_text(m["role"]), _text(m["content"])) for m in body["messages"])
     max_tokens = body.get("max_tokens", DEFAULT_MAX_TOKENS)
     top_k = body.get("top_k")

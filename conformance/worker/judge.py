@@ -20,7 +20,7 @@ import httpx
 
 from conformance.checks import CheckFailure, CheckSkipped, NotApplicable, Observation, registry
 from conformance.checks.reading import snippet
-from conformance.contract import result_validator
+from conformance.contract import SchemaVersion, schema_version
 from conformance.contract.bounded_json import read_json
 from conformance.generation import Case, CaseKind
 from conformance.transport import DONE, Exchange, SSEDecoder, StreamFacts
@@ -74,18 +74,24 @@ class PathVerdict:
         return not self.findings
 
 
-def judge_examples(worker: RunningWorker, *, timeout_s: float = 300.0) -> list[PathVerdict]:
-    """Fetch ``/`` and ``/stream`` from a worker serving the page's examples and judge both answers."""
+def judge_examples(
+    worker: RunningWorker, *, timeout_s: float = 300.0, schema: SchemaVersion | str | None = None
+) -> list[PathVerdict]:
+    """Fetch ``/`` and ``/stream`` from a worker serving the page's examples and judge both answers
+    (the result by ``schema``'s output schema, the page's by default)."""
+    version = schema_version(schema)
     by_path = {example.path: example for example in EXAMPLES}
     timeout = httpx.Timeout(timeout_s, connect=10.0)
     with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as http:
         return [
-            _judge_json(http, worker, by_path["/"]),
+            _judge_json(http, worker, by_path["/"], version),
             _judge_stream(http, worker, by_path["/stream"], timeout_s),
         ]
 
 
-def _judge_json(http: httpx.Client, worker: RunningWorker, example: Example) -> PathVerdict:
+def _judge_json(
+    http: httpx.Client, worker: RunningWorker, example: Example, schema: SchemaVersion
+) -> PathVerdict:
     url = worker.url + example.path
     offset = worker.log_size()
     try:
@@ -103,7 +109,7 @@ def _judge_json(http: httpx.Client, worker: RunningWorker, example: Example) -> 
         )
         return PathVerdict(example, url, "200, not JSON", (Finding("result_conformance", str(failure)),))
     received = f"200, {_describe_result(answer)}"
-    violation = result_validator().explain(answer)
+    violation = schema.result_validator().explain(answer)
     if violation is not None:
         failure = CheckFailure(
             received=violation.message,
