@@ -23,7 +23,7 @@ from typing import Any, Literal
 import httpx
 
 from conformance.contract import MODEL, run_path
-from conformance.transport.decoding import ACCEPTED_ENCODINGS, BodyDecoder, DecodingError
+from conformance.transport.decoding import ACCEPTED_ENCODINGS, BodyDecoder, CappedBody, DecodingError
 from conformance.transport.exchange import DONE, NOT_HTTP, REDACTED, Exchange, StreamFacts, Timing
 from conformance.transport.sse import SSEDecoder
 
@@ -48,6 +48,12 @@ class TransportSettings:
     max_body_bytes: int = 8 * MiB  # decoded bytes: a gzip bomb is cut here, not after inflating
     max_stream_events: int = 10_000
     max_response_s: float = 300.0  # the whole response, head to last byte, streamed or not
+    # The longest a stream may go without a byte once its head came. A model sends a token every
+    # few tens of milliseconds on a GPU and every second or so for a 13B model on a CPU; even the
+    # first event after a 131072-character prompt comes within seconds on a GPU. A minute of
+    # silence is a stalled stream, not a slow model, and it is half the read timeout, which bounds
+    # the wait for a non-streamed answer that only comes once the whole text is generated.
+    idle_timeout_s: float = 60.0
 
 
 class Client:
@@ -121,6 +127,7 @@ class Client:
         content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         wants_stream = isinstance(body, dict) and body.get("stream") is True
         waits: list[float] = []
+        retried: list[Exchange] = []  # kept: a refusal is judged even when a retry succeeds
         while True:
             async with self._slots:
                 exchange = await self._attempt(url, content, sent, shown, body, wants_stream)
@@ -129,8 +136,9 @@ class Client:
             wait = _retry_after(exchange.headers.get("retry-after"), attempt=len(waits))
             wait = min(wait, self.settings.max_retry_wait_s)
             waits.append(wait)
+            retried.append(exchange)
             await asyncio.sleep(wait)
-        return _with_retries(exchange, waits)
+        return _with_retries(exchange, waits, retried)
 
     async def _attempt(
         self,
@@ -169,17 +177,19 @@ class Client:
                 response = await self._http.send(request, stream=True)
         except TimeoutError:
             error = f"no response head within the response time cap of {s.max_response_s:g} s"
-            return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
+            timing = Timing(time.perf_counter() - started)
+            return Exchange(**base, error=error, unanswered="response", timing=timing)
         except httpx.ProtocolError as exc:  # 10 000 headers, a TLS record, noise: h11 refuses it
             error = f"{NOT_HTTP}: {_describe(exc)}"
             return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
         except httpx.HTTPError as exc:
-            return Exchange(**base, error=_describe(exc), timing=Timing(time.perf_counter() - started))
+            timing = Timing(time.perf_counter() - started)
+            return Exchange(**base, error=_describe(exc), unanswered=_silence(exc), timing=timing)
         ttfb = time.perf_counter() - started
         headers = {k.lower(): v for k, v in response.headers.items()}
         try:
             if wants_stream and 200 <= response.status_code < 300:
-                raw, truncated, facts, ttfe = await self._read_stream(response, started, deadline)
+                raw, truncated, facts, ttfe, silence = await self._read_stream(response, started, deadline)
                 return Exchange(
                     **base,
                     status=response.status_code,
@@ -188,8 +198,9 @@ class Client:
                     body_truncated=truncated,
                     stream=facts,
                     timing=Timing(time.perf_counter() - started, ttfb, ttfe),
+                    unanswered=silence,
                 )
-            raw, truncated, cut = await self._read_body(response, deadline)
+            raw, truncated, cut, silence = await self._read_body(response, deadline)
             return Exchange(
                 **base,
                 status=response.status_code,
@@ -198,33 +209,38 @@ class Client:
                 body_truncated=truncated,
                 error=cut,
                 timing=Timing(time.perf_counter() - started, ttfb),
+                unanswered=silence,
             )
         finally:
             await response.aclose()
 
-    async def _read_body(self, response: httpx.Response, deadline: float) -> tuple[bytes, bool, str | None]:
+    async def _read_body(
+        self, response: httpx.Response, deadline: float
+    ) -> tuple[bytes, bool, str | None, str | None]:
+        """The body, whether it was cut, why, and which wait ran out if one did."""
         s = self.settings
-        decoder, note = _decoder(response, s.max_body_bytes)
-        chunks: list[bytes] = []
+        body, note = _capped(response, s.max_body_bytes)
         try:
             async with asyncio.timeout_at(deadline):
                 async for raw in response.aiter_raw():
-                    chunks.append(decoder.feed(raw))
-                    if decoder.over_limit:
+                    body.feed(raw)
+                    if body.over_limit:
                         cut = f"body cut at the byte cap of {_size(s.max_body_bytes)} (decoded)"
-                        return b"".join(chunks)[: s.max_body_bytes], True, note or cut
-                chunks.append(decoder.flush())
+                        return body.finish()[0], True, note or cut, None
+                data, truncated = body.finish()
         except TimeoutError:
-            return b"".join(chunks), True, f"body cut at the response time cap of {s.max_response_s:g} s"
+            cut = f"body cut at the response time cap of {s.max_response_s:g} s"
+            return body.partial()[0], True, cut, "response"
         except httpx.HTTPError as exc:
-            return b"".join(chunks), False, f"body cut short: {_describe(exc)}"
+            return (*body.partial(), f"body cut short: {_describe(exc)}", _silence(exc))
         except DecodingError as exc:
-            return b"".join(chunks), False, str(exc)
-        return b"".join(chunks), False, note
+            return (*body.partial(), str(exc), None)
+        return data, truncated, note, None
 
     async def _read_stream(
         self, response: httpx.Response, started: float, deadline: float
-    ) -> tuple[bytes, bool, StreamFacts, float | None]:
+    ) -> tuple[bytes, bool, StreamFacts, float | None, str | None]:
+        """The stream's head bytes, whether there were more, its facts, time to first event, silence."""
         s = self.settings
         decoder = SSEDecoder()
         body, note = _decoder(response, s.max_body_bytes)
@@ -233,6 +249,7 @@ class Client:
         total = 0
         broke_at: str | None = None
         first_event: float | None = None
+        silence: str | None = None
         done = False
         after_done = 0
 
@@ -262,10 +279,21 @@ class Client:
             return None
 
         async def pump() -> str | None:
-            async for raw in response.aiter_raw():
-                stop = chunk_in(body.feed(raw))
-                if stop is not None:
-                    return stop
+            nonlocal silence
+            chunks = response.aiter_raw()
+            while True:
+                try:
+                    async with asyncio.timeout(s.idle_timeout_s):
+                        raw = await anext(chunks, None)
+                except TimeoutError:
+                    silence = "idle"
+                    return f"stalled after {len(events)} events: no bytes for {s.idle_timeout_s:g} s"
+                if raw is None:
+                    break
+                for piece in body.pieces(raw):
+                    stop = chunk_in(piece)
+                    if stop is not None:
+                        return stop
             stop = chunk_in(body.flush())
             take([e.data for e in decoder.close()])
             return stop
@@ -274,8 +302,10 @@ class Client:
             async with asyncio.timeout_at(deadline):
                 broke_at = await pump()
         except TimeoutError:
+            silence = "response"
             broke_at = f"time cap of {s.max_response_s:g} s reached after {len(events)} events"
         except httpx.HTTPError as exc:
+            silence = _silence(exc)
             broke_at = f"connection broke after {len(events)} events: {_describe(exc)}"
         except DecodingError as exc:
             broke_at = f"{exc}, after {len(events)} events"
@@ -292,7 +322,26 @@ class Client:
             first_event_s=first_event,
             partial_event=decoder.pending,
         )
-        return bytes(kept), total > len(kept), facts, first_event
+        return bytes(kept), total > len(kept), facts, first_event, silence
+
+
+def _capped(response: httpx.Response, limit: int) -> tuple[CappedBody, str | None]:
+    """A whole body's reader, and a note when its encoding is one the client did not ask for."""
+    try:
+        return CappedBody(response.headers.get("content-encoding"), limit=limit), None
+    except DecodingError as exc:
+        return CappedBody(None, limit=limit), f"{exc}; the body is kept as sent"
+
+
+def _silence(exc: httpx.HTTPError) -> str | None:
+    """Which wait ran out (`SILENCES`), when ``exc`` is the target not answering in time."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connect"
+    if isinstance(exc, httpx.ConnectError):
+        return "refused"
+    if isinstance(exc, httpx.TimeoutException):
+        return "read"
+    return None
 
 
 def _decoder(response: httpx.Response, limit: int) -> tuple[BodyDecoder, str | None]:
@@ -332,7 +381,7 @@ def _retry_after(value: str | None, *, attempt: int) -> float:
     return 0.5 * 2.0**attempt
 
 
-def _with_retries(exchange: Exchange, waits: list[float]) -> Exchange:
+def _with_retries(exchange: Exchange, waits: list[float], retried: list[Exchange]) -> Exchange:
     if not waits:
         return exchange
-    return replace(exchange, retries=len(waits), retry_waits=tuple(waits))
+    return replace(exchange, retries=len(waits), retry_waits=tuple(waits), retried=tuple(retried))

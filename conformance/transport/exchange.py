@@ -22,6 +22,12 @@ NOT_HTTP = "not an HTTP response"
 """How an exchange's ``error`` starts when the bytes that came back were not HTTP/1.1."""
 
 
+SILENCES = ("connect", "refused", "read", "idle", "response")
+"""Why a target gave no answer in time, as `Exchange.unanswered` says it: no connection within the
+connect timeout, the connection refused, no byte within the read timeout, a stream with no byte
+within the idle timeout, the response not over within the response time cap."""
+
+
 @dataclass(frozen=True)
 class Timing:
     """Seconds from sending the request: to the end, to the first body byte, to the first SSE event."""
@@ -69,7 +75,9 @@ class Exchange:
     ``status`` is None when no response arrived; ``error`` then says why
     (``"ConnectError: ..."``). ``body`` is the raw response body for a
     non-streamed response, cut at the body cap (``body_truncated``); a streamed
-    response keeps its facts in ``stream`` instead.
+    response keeps its facts in ``stream`` instead. ``unanswered`` says which
+    wait ran out when the target went silent (one of `SILENCES`), and
+    ``retried`` holds the answers the client retried (429, 503), oldest first.
     """
 
     method: str
@@ -85,6 +93,8 @@ class Exchange:
     retries: int = 0
     retry_waits: tuple[float, ...] = ()
     timing: Timing = field(default_factory=Timing)
+    unanswered: str | None = None
+    retried: tuple[Exchange, ...] = ()
 
     @property
     def content_type(self) -> str | None:
