@@ -43,6 +43,13 @@ OPTIONS: tuple[tuple[str, str | None, str, str], ...] = (
     ("baseline", None, "text", "Accepted failures (a baseline file of conformance run): strict xfails."),
     ("report_dir", None, "text", "Write results.json, junit.xml, summary.md and report.html here."),
     ("concurrency", None, "text", "Requests in flight at once [default: 4]."),
+    (
+        "idle_timeout",
+        None,
+        "text",
+        "Seconds a stream may go without a byte once it has started; longer is a stalled stream "
+        "(a model sends a token every second or faster) [default: 60].",
+    ),
 )
 
 MARKERS = (

@@ -69,8 +69,24 @@ FAULTS = frozenset(
         "capacity_429",  # 429/3040 with Retry-After: 0, every time, to bodies over 64 KiB (conformant)
         "capacity_429_bad_envelope",  # the same 429s, with the error code as a string ("3040")
         "forbidden_403_plain_text",  # 403 as text/plain with no envelope for a wrong token
+        "stop_answering",  # answers ANSWERED_BEFORE_STOPPING requests, then reads each and never answers
+        "stall_streams_midway",  # every second stream: two events, then silence until shutdown
+        "busy_429",  # 429/3040 with Retry-After above BUSY_ABOVE requests in flight (conformant)
+        "busy_429_bare",  # the same refusals as text/plain, without the envelope
+        "busy_429_no_retry_after",  # the same refusals with the envelope but no Retry-After
     }
 )
+
+ANSWERED_BEFORE_STOPPING = 40
+"""How many requests ``stop_answering`` answers before it goes silent: partway through any profile."""
+
+BUSY_ABOVE = 2
+"""The ``busy_429*`` switches refuse a request that arrives while this many are already in flight."""
+
+BUSY_HOLD_S = 0.05
+"""How long a ``busy_429*`` server holds each request it serves, so that concurrent ones overlap."""
+
+_BUSY = frozenset({"busy_429", "busy_429_bare", "busy_429_no_retry_after"})
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 """Bodies above this get 413 with code 3006, as a server with a body limit answers."""
@@ -91,6 +107,8 @@ class _State:
         self.seen: set[str] = set()
         self.lock = threading.Lock()
         self.requests = 0
+        self.in_flight = 0
+        self.streams = 0
         self.stopping = threading.Event()
 
 
@@ -156,10 +174,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
+    def _send_bytes(self, status: int, data: bytes, content_type: str, **headers: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -186,10 +206,40 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         state = self.state
-        faults = state.faults
         with state.lock:
             state.requests += 1
+            count = state.requests
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if "stop_answering" in state.faults and count > ANSWERED_BEFORE_STOPPING:
+            state.stopping.wait()  # a hung server: the request is read, nothing ever comes back
+            self.close_connection = True
+            return None
+        if state.faults & _BUSY:
+            return self._busy(raw)
+        return self._answer(raw)
+
+    def _busy(self, raw: bytes) -> None:
+        """Refuse above `BUSY_ABOVE` requests in flight, as a gateway in front of a full GPU does."""
+        state = self.state
+        with state.lock:
+            refused = state.in_flight >= BUSY_ABOVE
+            state.in_flight += 0 if refused else 1
+        if refused:
+            if "busy_429_bare" in state.faults:
+                return self._send_bytes(429, b"Too Many Requests", "text/plain", Retry_After="0")
+            if "busy_429_no_retry_after" in state.faults:
+                return self._error(429, 3040, "Capacity temporarily exceeded")
+            return self._error(429, 3040, "Capacity temporarily exceeded", Retry_After="0")
+        try:
+            time.sleep(BUSY_HOLD_S)
+            return self._answer(raw)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
+
+    def _answer(self, raw: bytes) -> None:
+        state = self.state
+        faults = state.faults
         path = unquote(self.path)  # clients may percent-encode the model's '@' and '/'
         if path != state.path and "accept_unknown_model" not in faults:
             if path.startswith(state.account_prefix):
@@ -309,6 +359,15 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if "stream_no_blank_line" in faults:
             raw = "".join(f"data: {e}\n" for e in events) + "\n"
+        if "stall_streams_midway" in faults:
+            with self.state.lock:
+                self.state.streams += 1
+                stall = self.state.streams % 2 == 1
+            if stall:  # two events, then nothing: a generation loop stuck between two tokens
+                self.wfile.write("".join(f"data: {e}\n\n" for e in events[:2]).encode())
+                self.wfile.flush()
+                self.state.stopping.wait()
+                return
         data = raw.encode()
         for start in range(0, len(data), 7):
             self.wfile.write(data[start : start + 7])

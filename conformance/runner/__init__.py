@@ -20,6 +20,7 @@ from conformance.runner._engine import (
     run,
     send_and_judge,
 )
+from conformance.runner._stopping import STOP_AFTER, Watchdog, was_not_judged
 from conformance.runner.baseline import load_baseline, load_baseline_reasons, save_baseline
 from conformance.runner.config import PROFILES, RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
@@ -58,6 +59,7 @@ __all__ = [
     "EXIT_USAGE",
     "PROBE_BODY",
     "PROFILES",
+    "STOP_AFTER",
     "CaseResult",
     "CheckResult",
     "Event",
@@ -83,6 +85,8 @@ __all__ = [
     "save_baseline",
     "send_and_judge",
     "LiveSender",
+    "Watchdog",
+    "was_not_judged",
     "summary_markdown",
     "write_artifacts",
     "write_junit",

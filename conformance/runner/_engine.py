@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -29,6 +29,7 @@ from conformance.checks import (
 from conformance.checks.subjects import MAX_FOLLOW_UPS
 from conformance.generation import Case
 from conformance.runner import profiles
+from conformance.runner._stopping import TargetStopped, Watchdog, not_judged, was_not_judged
 from conformance.runner._verdict import summarise
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
@@ -135,7 +136,8 @@ async def arun(config: RunConfig, plan: Plan | None = None, *, probe: bool = Tru
         settings=config.transport_settings(),
     ) as client:
         prober = client if probe else None
-        async for event in execute(config, checks, items, skipped, LiveSender(client), facts, probe=prober):
+        sender = Watchdog(LiveSender(client))  # a target that stops answering stops the run
+        async for event in execute(config, checks, items, skipped, sender, facts, probe=prober):
             yield event
 
 
@@ -165,8 +167,13 @@ async def execute(
     facts: RunFacts,
     *,
     probe: Probe | None = None,
+    stopped: str | None = None,
 ) -> AsyncIterator[Event]:
-    """Send every item through ``sender``, judge it, and finish with the run's result."""
+    """Send every item through ``sender``, judge it, and finish with the run's result.
+
+    ``stopped`` says why a recorded run stopped sending, for a replay of it; a
+    live run's `Watchdog` sender says so itself.
+    """
     started_at, started = _now(), time.perf_counter()
     yield RunStarted(config, len(items), config.run_seed)
     owner = _scenario_owners(checks, items)
@@ -180,22 +187,29 @@ async def execute(
             reason = _untestable_from_probe(await probe.send(PROBE_BODY), facts)
         if reason is None:
             pending = {
-                asyncio.ensure_future(_send_and_judge(i, item, checks, owner, sender, facts)): i
+                asyncio.ensure_future(
+                    _unless_stopped(i, item, _send_and_judge(i, item, checks, owner, sender, facts))
+                ): i
                 for i, item in enumerate(items)
             }
             done_count = 0
             for next_done in asyncio.as_completed(list(pending)):
                 index, result = await next_done
                 results[index] = result
+                if was_not_judged(result):
+                    continue  # nothing to record or show one by one: the run's reason says it
                 done_count += 1
                 if recorder is not None:
                     recorder.add(result.item, result.exchanges)
                 yield ItemFinished(done_count, len(items), result)
+        stopped = stopped or _stopped_by(sender)
+        if recorder is not None and stopped is not None:
+            recorder.stopped(stopped)
     finally:
         if recorder is not None:
             recorder.close()
     finished = [r for r in results if r is not None]
-    if reason is None:
+    if reason is None and stopped is None:
         reason = _untestable_from_results(finished, facts)
     yield RunFinished(
         summarise(
@@ -205,6 +219,7 @@ async def execute(
             skipped,
             facts,
             reason=reason,
+            stopped=stopped,
             extra_requests=extra_requests,
             started_at=started_at,
             finished_at=_now(),
@@ -215,6 +230,20 @@ async def execute(
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def _unless_stopped(
+    index: int, item: Item, sending: Awaitable[tuple[int, CaseResult]]
+) -> tuple[int, CaseResult]:
+    """The item's result, or, when the run stopped before its answers came, its not-judged result."""
+    try:
+        return await sending
+    except TargetStopped as stop:
+        return index, not_judged(item, stop.reason)
+
+
+def _stopped_by(sender: Sender) -> str | None:
+    return sender.stopped if isinstance(sender, Watchdog) else None
 
 
 def _scenario_owners(checks: Sequence[Check], items: Sequence[Item]) -> dict[str, Check]:
@@ -254,7 +283,8 @@ async def send_and_judge(item: Item, checks: Sequence[Check], sender: Sender, fa
     For callers that decide what to send one item at a time (the pytest
     plugin under xdist); a run sends its whole plan through `execute`.
     """
-    _, result = await _send_and_judge(0, item, checks, _scenario_owners(checks, [item]), sender, facts)
+    owner = _scenario_owners(checks, [item])
+    _, result = await _unless_stopped(0, item, _send_and_judge(0, item, checks, owner, sender, facts))
     return result
 
 

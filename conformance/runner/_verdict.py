@@ -33,6 +33,7 @@ def summarise(
     facts: RunFacts,
     *,
     reason: str | None,
+    stopped: str | None = None,
     extra_requests: int,
     started_at: str,
     finished_at: str,
@@ -68,6 +69,9 @@ def summarise(
     verdict: Verdict
     if reason is not None:
         verdict, exit_code = "error", EXIT_UNTESTABLE
+    elif stopped is not None:
+        # What was not sent was not judged: the run cannot pass, whatever the rest did.
+        verdict, exit_code = "fail", EXIT_FAIL
     else:
         blocking = [f for f in failures if not f.baselined and (f.severity == "must" or config.strict)]
         verdict, exit_code = ("fail", EXIT_FAIL) if blocking else ("pass", EXIT_PASS)
@@ -106,6 +110,7 @@ def summarise(
         checks=check_results,
         cases=cases,
         baseline=baseline,
+        stopped=stopped,
         secrets=secrets,
     )
 

@@ -83,7 +83,7 @@ async def _replay(config: RunConfig, recording: Recording, facts: RunFacts) -> A
             except CheckSkipped as exc:  # the live run skipped it for this reason too
                 skipped[check.id] = exc.reason
     sender = _RecordedSender({item.id: exchanges for item, exchanges in recording.items})
-    async for event in execute(config, selected, items, skipped, sender, facts):
+    async for event in execute(config, selected, items, skipped, sender, facts, stopped=recording.stopped):
         yield event
 
 
@@ -102,17 +102,28 @@ def replay_items(
     exchanges: Mapping[str, Sequence[Exchange]],
     *,
     probe: Exchange | None = None,
+    stopped: str | None = None,
 ) -> Iterator[Event]:
     """Judge exchanges sent elsewhere as one run of ``plan``'s items that have them.
 
     The pytest plugin sends items as pytest reaches them (under xdist, each
     worker its own); what they received is judged here as one run, with the
-    probe's answer when one was sent, so the reports are those of `run`.
+    probe's answer when one was sent, so the reports are those of `run`;
+    ``stopped`` says why the sending stopped early, if it did (`Watchdog`).
     """
     facts = RunFacts(has_token=config.token is not None)
     items = [item for item in plan.items if item.id in exchanges]
     sender = _RecordedSender(exchanges)
     recorded = _RecordedProbe(probe) if probe is not None else None
     return _drive(
-        execute(config, config.selected_checks(), items, dict(plan.skipped), sender, facts, probe=recorded)
+        execute(
+            config,
+            config.selected_checks(),
+            items,
+            dict(plan.skipped),
+            sender,
+            facts,
+            probe=recorded,
+            stopped=stopped,
+        )
     )

@@ -90,6 +90,8 @@ class RunResult:
     """The verdict and everything the reports are built from.
 
     ``exit_code`` is what the CLI exits with: 0 pass, 1 fail, 3 untestable.
+    ``stopped`` says why the run stopped sending before the end (its target
+    stopped answering); such a run fails.
     """
 
     verdict: Verdict
@@ -106,6 +108,7 @@ class RunResult:
     checks: tuple[CheckResult, ...]
     cases: tuple[CaseResult, ...]
     baseline: BaselineReport | None = None
+    stopped: str | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property

@@ -31,6 +31,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "verdict": result.verdict,
         "exit_code": result.exit_code,
         "reason": result.reason,
+        "stopped": result.stopped,
         "toolkit": {
             "version": toolkit_version(),
             "schemas": {

@@ -22,6 +22,8 @@ def summary_markdown(result: RunResult) -> str:
     ]
     if result.reason:
         lines += [f"**Reason:** {result.reason}", ""]
+    if result.stopped:
+        lines += [f"**Stopped:** {result.stopped}", ""]
     lines += [
         "| cases | passed | failed | error | requests | retries | checks passed | failed | skipped |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
