@@ -39,8 +39,8 @@ def rate_limited(exchange: Exchange) -> bool:
 
 
 def answers(exchange: Exchange) -> tuple[Exchange, ...]:
-    """Every answer the target gave to one request: the ones the client retried (429, 503), then the last."""
-    return (*exchange.retried, exchange)
+    """Every answer the target gave to one request: the last, then the ones the client retried (429, 503)."""
+    return (exchange, *exchange.retried)
 
 
 _DELAY_SECONDS = re.compile(r"[0-9]+")
