@@ -16,17 +16,28 @@ from samples import TOKEN
 
 from conformance.checks import Scenario, registry
 from conformance.runner import RunConfig, RunFinished, RunResult, run
+from conformance.transport import TransportSettings
+
+IDLE_TIMEOUT_S = 2
+"""Short: a stalled stream fails after this long instead of the default minute."""
 
 DOC = Path(__file__).parent.parent / "docs" / "runner.md"
 ROW = re.compile(r"^\| `(?P<fault>\w+)` \| (?P<words>[^|]+) \| `(?P<check>\w+)` \| (?P<profile>\w+) \|$")
 
-INFRASTRUCTURE = {"rate_limit_once", "refuse_all_auth", "endless_stream", "echo_auth", "stall_streams"}
+INFRASTRUCTURE = {
+    "rate_limit_once",
+    "refuse_all_auth",
+    "endless_stream",
+    "echo_auth",
+    "stall_streams",
+    "stop_answering",  # the run stops itself: tests/test_stopping.py
+}
 """Fault switches that test the runner's own limits (retries, exit 3, caps, redaction), not a check."""
 
 FUZZ_ONLY = {"other_methods_500"}
 """Faults only `conformance fuzz` reaches (other HTTP methods): measured in docs/fuzz.md instead."""
 
-CONFORMANT = {"capacity_429"}
+CONFORMANT = {"capacity_429", "busy_429"}
 """Fault switches that are no fault: documented refusals that no check may fail."""
 
 
@@ -40,9 +51,20 @@ def table_rows() -> list[tuple[str, str, str]]:
 ROWS = table_rows()
 
 
-def run_smallest(faults: set[str], profile: str, checks: tuple[str, ...] = ()) -> RunResult:
+def run_smallest(
+    faults: set[str], profile: str, checks: tuple[str, ...] = (), *, concurrency: int = 4
+) -> RunResult:
     with fake_server(faults, token=TOKEN) as url:
-        config = RunConfig(base_url=url, account_id="X", token=TOKEN, seed=11, profile=profile, checks=checks)
+        config = RunConfig(
+            base_url=url,
+            account_id="X",
+            token=TOKEN,
+            seed=11,
+            profile=profile,
+            checks=checks,
+            concurrency=concurrency,
+            transport=TransportSettings(idle_timeout_s=IDLE_TIMEOUT_S),
+        )
         final = list(run(config))[-1]
     assert isinstance(final, RunFinished)
     return final.result
@@ -92,6 +114,29 @@ def test_a_broken_envelope_on_a_429_kept_after_the_retries_fails_the_case() -> N
     ]
     assert failed, [f.message for f in result.failures]
     assert all(r.exchanges[-1].status == 429 and r.exchanges[-1].retries == 2 for r in failed)
+
+
+@pytest.mark.slow
+def test_a_conformant_429_under_load_is_retried_and_fails_no_must_check() -> None:
+    # 429/3040 with Retry-After above 2 requests in flight: a gateway in front of a full GPU.
+    result = run_smallest({"busy_429"}, "smoke", concurrency=8)
+    failed = [c.check.id for c in result.checks if c.status == "failed" and c.check.severity == "must"]
+    assert failed == [], [f.message for f in result.failures]
+    refused = [e for r in result.cases for e in r.exchanges if e.retried]
+    assert refused, "at concurrency 8 the switch must refuse some requests"
+    assert all(a.status == 429 for e in refused for a in e.retried)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["busy_429_bare", "busy_429_no_retry_after"])
+def test_a_rude_429_fails_the_envelope_check_even_when_only_the_load_draws_it(fault: str) -> None:
+    loaded = run_smallest({fault}, "smoke", ("error_envelope_conformance",), concurrency=8)
+    assert status_of(loaded, "error_envelope_conformance") == "failed"
+    says = "body that is not JSON" if fault == "busy_429_bare" else "a 429 with no Retry-After header"
+    assert any(says in f.message for f in loaded.failures), [f.message for f in loaded.failures]
+    # One request at a time never draws a refusal: the same server then passes.
+    alone = run_smallest({fault}, "smoke", ("error_envelope_conformance",), concurrency=1)
+    assert status_of(alone, "error_envelope_conformance") == "passed", [f.message for f in alone.failures]
 
 
 def status_of(result: RunResult, check_id: str) -> str:

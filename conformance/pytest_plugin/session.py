@@ -226,7 +226,8 @@ class ConformancePlugin:
         if sending is not None:
             sending.close()
         exchanges = {item_id: list(r.exchanges) for item_id, r in self._ran.items() if not was_not_judged(r)}
-        stopped = sending.sender.stopped if sending is not None else None
+        cut = any(was_not_judged(r) for r in self._ran.values())
+        stopped = sending.sender.stopped if sending is not None and cut else None
         if hasattr(self.config, "workeroutput"):
             if sending is not None:
                 self.config.workeroutput[SHARED_KEY] = json.dumps(

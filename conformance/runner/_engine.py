@@ -202,7 +202,7 @@ async def execute(
                 if recorder is not None:
                     recorder.add(result.item, result.exchanges)
                 yield ItemFinished(done_count, len(items), result)
-        stopped = stopped or _stopped_by(sender)
+        stopped = stopped or _stopped_by(sender, results)
         if recorder is not None and stopped is not None:
             recorder.stopped(stopped)
     finally:
@@ -242,8 +242,11 @@ async def _unless_stopped(
         return index, not_judged(item, stop.reason)
 
 
-def _stopped_by(sender: Sender) -> str | None:
-    return sender.stopped if isinstance(sender, Watchdog) else None
+def _stopped_by(sender: Sender, results: Sequence[CaseResult | None]) -> str | None:
+    """Why the run stopped, when it did before the end: a stop after the last item cut nothing."""
+    if not isinstance(sender, Watchdog) or not any(r is not None and was_not_judged(r) for r in results):
+        return None
+    return sender.stopped
 
 
 def _scenario_owners(checks: Sequence[Check], items: Sequence[Item]) -> dict[str, Check]:
