@@ -197,7 +197,9 @@ async def execute(
                 index, result = await next_done
                 results[index] = result
                 if was_not_judged(result):
-                    continue  # nothing to record or show one by one: the run's reason says it
+                    if recorder is not None:
+                        recorder.add(result.item, ())  # so that a replay does not judge it either
+                    continue  # nothing to show one by one: the run's reason says it
                 done_count += 1
                 if recorder is not None:
                     recorder.add(result.item, result.exchanges)

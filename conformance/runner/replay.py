@@ -13,6 +13,7 @@ from typing import Any
 from conformance.checks import CheckRegistry, CheckSkipped, PlanContext, RunFacts, registry
 from conformance.checks.subjects import Route
 from conformance.runner._engine import PROBE_BODY, Plan, _drive, execute
+from conformance.runner._stopping import TargetStopped
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event
 from conformance.runner.recording import Recording, load_recording
@@ -20,16 +21,19 @@ from conformance.transport import Auth, Exchange
 
 
 class _RecordedSender:
-    def __init__(self, items: Mapping[str, Sequence[Exchange]]) -> None:
+    def __init__(self, items: Mapping[str, Sequence[Exchange]], stopped: str | None = None) -> None:
         self._exchanges = {
             (item_id, index): exchange
             for item_id, exchanges in items.items()
             for index, exchange in enumerate(exchanges)
         }
+        self._stopped = stopped
 
     async def send(
         self, item_id: str, index: int, body: Any, auth: Auth, route: Route | None = None
     ) -> Exchange:
+        if self._stopped is not None and (item_id, 0) not in self._exchanges:
+            raise TargetStopped(self._stopped)  # the recorded run stopped before this was answered
         recorded = self._exchanges.get((item_id, index))
         if recorded is None:  # a follow-up the recording's run did not send
             return Exchange(
@@ -82,7 +86,7 @@ async def _replay(config: RunConfig, recording: Recording, facts: RunFacts) -> A
                 skipped[check.id] = "the recording holds no scenario for this check"
             except CheckSkipped as exc:  # the live run skipped it for this reason too
                 skipped[check.id] = exc.reason
-    sender = _RecordedSender({item.id: exchanges for item, exchanges in recording.items})
+    sender = _RecordedSender({item.id: exchanges for item, exchanges in recording.items}, recording.stopped)
     async for event in execute(config, selected, items, skipped, sender, facts, stopped=recording.stopped):
         yield event
 

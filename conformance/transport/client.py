@@ -228,9 +228,9 @@ class Client:
                         cut = f"body cut at the byte cap of {_size(s.max_body_bytes)} (decoded)"
                         return body.finish()[0], True, note or cut, None
                 data, truncated = body.finish()
-        except TimeoutError:
+        except TimeoutError:  # bytes kept coming (else the read timeout ends it first): not silence
             cut = f"body cut at the response time cap of {s.max_response_s:g} s"
-            return body.partial()[0], True, cut, "response"
+            return body.partial()[0], True, cut, None
         except httpx.HTTPError as exc:
             return (*body.partial(), f"body cut short: {_describe(exc)}", _silence(exc))
         except DecodingError as exc:
@@ -301,8 +301,7 @@ class Client:
         try:
             async with asyncio.timeout_at(deadline):
                 broke_at = await pump()
-        except TimeoutError:
-            silence = "response"
+        except TimeoutError:  # bytes kept coming (else the idle timeout ends it first): not silence
             broke_at = f"time cap of {s.max_response_s:g} s reached after {len(events)} events"
         except httpx.HTTPError as exc:
             silence = _silence(exc)

@@ -25,7 +25,8 @@ NOT_HTTP = "not an HTTP response"
 SILENCES = ("connect", "refused", "read", "idle", "response")
 """Why a target gave no answer in time, as `Exchange.unanswered` says it: no connection within the
 connect timeout, the connection refused, no byte within the read timeout, a stream with no byte
-within the idle timeout, the response not over within the response time cap."""
+within the idle timeout, no response head within the response time cap. A response cut at the
+time cap while its bytes kept coming is an answer, not silence."""
 
 
 @dataclass(frozen=True)
