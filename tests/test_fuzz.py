@@ -119,6 +119,7 @@ def test_a_conformant_server_passes_and_the_recording_holds_every_exchange(tmp_p
         (("--mode", "sideways"), "--mode='sideways' is not one of positive, negative, all"),
         (("--max-examples", "0"), "--max-examples=0 is not between 1 and 100000"),
         (("--workers", "0"), "--workers=0 is not between 1 and 64"),
+        (("--idle-timeout", "0"), "--idle-timeout=0.0 is not a positive number of seconds"),
     ],
 )
 def test_a_bad_option_is_a_usage_error_naming_it(option: tuple[str, str], message: str) -> None:

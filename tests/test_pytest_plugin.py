@@ -206,6 +206,8 @@ def test_an_untestable_target_fails_with_the_reason_and_reports_exit_3(pytester:
         (["--conformance-seed=abc"], "--conformance-seed='abc' is not an integer"),
         (["--conformance-check=nope"], "--conformance-check='nope' is not a registered check*"),
         (["--conformance-concurrency=0"], "--conformance-concurrency=0 is not between 1 and 256"),
+        (["--conformance-idle-timeout=0"], "--conformance-idle-timeout=0.0 is not a positive number of seconds"),
+        (["--conformance-idle-timeout=soon"], "--conformance-idle-timeout='soon' is not a number of seconds"),
     ],
 )
 def test_a_bad_option_value_is_a_usage_error_naming_it(
@@ -229,6 +231,14 @@ def test_ini_keys_and_environment_variables_configure_the_suite(
     pytester.makeini("[pytest]\nconformance_strict = perhaps\n")
     bad = pytester.runpytest("--pyargs", "conformance.suite")
     bad.stderr.fnmatch_lines(["ERROR: conformance_strict (ini)='perhaps' is not true or false"])
+
+
+def test_the_idle_timeout_ini_key_cuts_a_stalled_stream(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nconformance_idle_timeout = 0.5\n")
+    with fake_server({"stall_streams_midway"}, token=TOKEN) as url:
+        result = pytester.runpytest(*suite(url, "-k", "stream and not scenario"))
+    result.stdout.fnmatch_lines(["*stalled after 2 events: no bytes for 0.5 s*"])
+    assert result.parseoutcomes()["failed"] >= 1
 
 
 def test_collecting_the_suite_without_a_target_says_how_to_name_one(pytester: pytest.Pytester) -> None:
