@@ -12,8 +12,8 @@ from schemathesis.core.transport import read_event_stream
 
 from conformance.contract import run_path
 from conformance.fuzz.bridge import OFF_ROUTE, Target, stream_facts, to_case, to_exchange
-from conformance.fuzz.hooks import STALLED, idle_reads
 from conformance.fuzz.engine import curl_line
+from conformance.fuzz.hooks import STALLED, idle_reads
 from conformance.transport import REDACTED
 
 BASE = "http://127.0.0.1:9/client/v4"
@@ -112,5 +112,6 @@ def test_a_stream_silent_for_the_idle_timeout_is_cut_and_reported_stalled() -> N
             exchanges.append(to_exchange(answer, TOKEN))
     stalled, whole = exchanges
     assert getattr(sent.request, STALLED, None) is None  # the second stream was not cut
-    assert stalled.stream is not None and stalled.stream.broke_at == "stalled after 2 events: no bytes for 0.5 s"
+    assert stalled.stream is not None
+    assert stalled.stream.broke_at == "stalled after 2 events: no bytes for 0.5 s"
     assert whole.stream is not None and whole.stream.done and whole.stream.broke_at is None

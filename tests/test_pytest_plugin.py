@@ -206,7 +206,10 @@ def test_an_untestable_target_fails_with_the_reason_and_reports_exit_3(pytester:
         (["--conformance-seed=abc"], "--conformance-seed='abc' is not an integer"),
         (["--conformance-check=nope"], "--conformance-check='nope' is not a registered check*"),
         (["--conformance-concurrency=0"], "--conformance-concurrency=0 is not between 1 and 256"),
-        (["--conformance-idle-timeout=0"], "--conformance-idle-timeout=0.0 is not a positive number of seconds"),
+        (
+            ["--conformance-idle-timeout=0"],
+            "--conformance-idle-timeout=0.0 is not a positive number of seconds",
+        ),
         (["--conformance-idle-timeout=soon"], "--conformance-idle-timeout='soon' is not a number of seconds"),
     ],
 )
