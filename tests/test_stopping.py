@@ -142,3 +142,12 @@ def test_the_stop_does_not_depend_on_the_concurrency(concurrency: int) -> None:
     result, requests = _run({"stop_answering"}, profile="smoke", concurrency=concurrency)
     assert result.stopped is not None and result.exit_code == 1
     assert requests <= ANSWERED_BEFORE_STOPPING + concurrency + STOP_AFTER - 1
+
+
+def test_a_recording_keeps_which_wait_ran_out_and_the_answers_retried() -> None:
+    from conformance.runner.recording import exchange_from_json, exchange_to_json
+
+    refusal = Exchange("POST", "u", {}, {}, status=429, headers={"retry-after": "0"}, body=b"{}")
+    exchange = Exchange("POST", "u", {}, {}, status=200, retries=1, retry_waits=(0.0,), retried=(refusal,))
+    assert exchange_from_json(json.loads(json.dumps(exchange_to_json(exchange)))) == exchange
+    assert exchange_from_json(exchange_to_json(SILENT)) == SILENT
