@@ -228,7 +228,7 @@ class Client:
                         cut = f"body cut at the byte cap of {_size(s.max_body_bytes)} (decoded)"
                         return body.finish()[0], True, note or cut, None
                 data, truncated = body.finish()
-        except TimeoutError:  # bytes kept coming (else the read timeout ends it first): not silence
+        except TimeoutError:  # its head came: an unfinished answer, not silence
             cut = f"body cut at the response time cap of {s.max_response_s:g} s"
             return body.partial()[0], True, cut, None
         except httpx.HTTPError as exc:
@@ -301,7 +301,7 @@ class Client:
         try:
             async with asyncio.timeout_at(deadline):
                 broke_at = await pump()
-        except TimeoutError:  # bytes kept coming (else the idle timeout ends it first): not silence
+        except TimeoutError:  # events kept coming, or the idle timeout would have ended it first
             broke_at = f"time cap of {s.max_response_s:g} s reached after {len(events)} events"
         except httpx.HTTPError as exc:
             silence = _silence(exc)
