@@ -50,6 +50,13 @@ OPTIONS: tuple[tuple[str, str | None, str, str], ...] = (
         "The published schema version to follow: page-2024 or docs-2025-01 "
         "(conformance schemas list) [default: page-2024].",
     ),
+    (
+        "idle_timeout",
+        None,
+        "text",
+        "Seconds a stream may go without a byte once it has started; longer is a stalled stream "
+        "(a model sends a token every second or faster) [default: 60].",
+    ),
 )
 
 MARKERS = (

@@ -85,6 +85,11 @@ FAULTS = frozenset(
         "serves_docs_2025_01",  # schema version docs-2025-01: 400/5006 for a body with image
         "omits_usage",  # no usage, streamed or not: the page's version (docs-2025-01 declares usage)
         "retired_model",  # 400/5028 "This model was deprecated ..." for every run, as Cloudflare's
+        "stop_answering",  # answers ANSWERED_BEFORE_STOPPING requests, then reads each and never answers
+        "stall_streams_midway",  # every second stream: two events, then silence until shutdown
+        "busy_429",  # 429/3040 with Retry-After above BUSY_ABOVE requests in flight (conformant)
+        "busy_429_bare",  # the same refusals as text/plain, without the envelope
+        "busy_429_no_retry_after",  # the same refusals with the envelope but no Retry-After
     }
 )
 
@@ -101,6 +106,17 @@ BATCH_WINDOW_S = 0.2
 """A batching server closes a batch when no request joined it for this long."""
 
 _LEAKED = ("seed", "temperature", "top_p", "top_k", "max_tokens")
+
+ANSWERED_BEFORE_STOPPING = 40
+"""How many requests ``stop_answering`` answers before it goes silent: partway through any profile."""
+
+BUSY_ABOVE = 2
+"""The ``busy_429*`` switches refuse a request that arrives while this many are already in flight."""
+
+BUSY_HOLD_S = 0.05
+"""How long a ``busy_429*`` server holds each request it serves, so that concurrent ones overlap."""
+
+_BUSY = frozenset({"busy_429", "busy_429_bare", "busy_429_no_retry_after"})
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 """Bodies above this get 413 with code 3006, as a server with a body limit answers."""
@@ -122,6 +138,8 @@ class _State:
         self.lock = threading.Lock()
         self.requests = 0
         self.request_lines: list[str] = []
+        self.in_flight = 0
+        self.streams = 0
         self.stopping = threading.Event()
         self.generator = _Generator()
         self.batches = _Batches()
@@ -297,10 +315,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
 
-    def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
+    def _send_bytes(self, status: int, data: bytes, content_type: str, **headers: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -327,11 +347,41 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         state = self.state
-        faults = state.faults
         with state.lock:
             state.requests += 1
             state.request_lines.append(self.requestline)
+            count = state.requests
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if "stop_answering" in state.faults and count > ANSWERED_BEFORE_STOPPING:
+            state.stopping.wait()  # a hung server: the request is read, nothing ever comes back
+            self.close_connection = True
+            return None
+        if state.faults & _BUSY:
+            return self._busy(raw)
+        return self._answer(raw)
+
+    def _busy(self, raw: bytes) -> None:
+        """Refuse above `BUSY_ABOVE` requests in flight, as a gateway in front of a full GPU does."""
+        state = self.state
+        with state.lock:
+            refused = state.in_flight >= BUSY_ABOVE
+            state.in_flight += 0 if refused else 1
+        if refused:
+            if "busy_429_bare" in state.faults:
+                return self._send_bytes(429, b"Too Many Requests", "text/plain", Retry_After="0")
+            if "busy_429_no_retry_after" in state.faults:
+                return self._error(429, 3040, "Capacity temporarily exceeded")
+            return self._error(429, 3040, "Capacity temporarily exceeded", Retry_After="0")
+        try:
+            time.sleep(BUSY_HOLD_S)
+            return self._answer(raw)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
+
+    def _answer(self, raw: bytes) -> None:
+        state = self.state
+        faults = state.faults
         # Most servers decode the path first, so an encoded '@' and '/' in the model still
         # route; a Worker reading `new URL(request.url).pathname` sees the bytes as sent.
         path = self.path if "raw_path" in faults else unquote(self.path)
@@ -469,6 +519,15 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if "stream_no_blank_line" in faults:
             raw = "".join(f"data: {e}\n" for e in events) + "\n"
+        if "stall_streams_midway" in faults:
+            with self.state.lock:
+                self.state.streams += 1
+                stall = self.state.streams % 2 == 1
+            if stall:  # two events, then nothing: a generation loop stuck between two tokens
+                self.wfile.write("".join(f"data: {e}\n\n" for e in events[:2]).encode())
+                self.wfile.flush()
+                self.state.stopping.wait()
+                return
         data = raw.encode()
         for start in range(0, len(data), 7):
             self.wfile.write(data[start : start + 7])

@@ -292,16 +292,28 @@ def test_a_bad_input_refusal_of_a_large_valid_body_says_the_claim_is_false() -> 
     assert "413 with code 3006, request too large" in str(info.value)
 
 
-def _answer(status: int, body: bytes, *, retries: int = 0, ctype: str = "application/json") -> Exchange:
+def _answer(
+    status: int,
+    body: bytes,
+    *,
+    retries: int = 0,
+    ctype: str = "application/json",
+    retry_after: str | None = "0",
+    retried: tuple[Exchange, ...] = (),
+) -> Exchange:
+    headers = {"content-type": ctype}
+    if status == 429 and retry_after is not None:
+        headers["retry-after"] = retry_after
     return Exchange(
         "POST",
         "http://x/run",
         {},
         {},
         status=status,
-        headers={"content-type": ctype},
+        headers=headers,
         body=body,
         retries=retries,
+        retried=retried,
     )
 
 
@@ -405,3 +417,40 @@ def test_a_recorded_pair_from_before_the_orders_is_still_compared() -> None:
     same_seed_same_text(_outcome(requests, (said("alpha"), said("alpha"))))
     with pytest.raises(CheckFailure, match="Received: texts that differ at character 0"):
         same_seed_same_text(_outcome(requests, (said("alpha"), said("beta"))))
+
+
+def test_a_429_says_when_to_retry_even_one_the_client_retried_away() -> None:
+    from conformance.checks.error_statuses import error_envelope_on_every_status
+    from conformance.checks.exchanges import error_envelope_conformance
+    from conformance.generation import Case, CaseKind
+
+    case = Case.build(CaseKind.VALID, "valid/x", "x", {"prompt": "x"})
+    polite = _answer(429, _envelope(3040))
+    dated = _answer(429, _envelope(3040), retry_after="Wed, 21 Oct 2015 07:28:00 GMT")
+    for refusal in (polite, dated):
+        error_envelope_conformance(Observation(case, _answer(200, b"{}", retries=1, retried=(refusal,))))
+        error_envelope_conformance(
+            Observation(case, _answer(429, _envelope(3040), retries=1, retried=(refusal,)))
+        )
+    rude = {
+        "no Retry-After header": _answer(429, _envelope(3040), retry_after=None),
+        "Retry-After 'soon', which is neither": _answer(429, _envelope(3040), retry_after="soon"),
+        "a body that is not JSON": _answer(429, b"Too Many Requests", ctype="text/plain"),
+    }
+    for says, refusal in rude.items():
+        # Retried away, and the retry answered: the refusal still fails the case.
+        with pytest.raises(CheckFailure) as info:
+            error_envelope_conformance(Observation(case, _answer(200, b"{}", retries=1, retried=(refusal,))))
+        assert says in str(info.value) and "Where: an answer the client retried" in str(info.value)
+        # Kept after the retries: the same.
+        with pytest.raises(CheckFailure) as info:
+            error_envelope_conformance(
+                Observation(case, _answer(429, refusal.body, retry_after=None, retries=2))
+            )
+        assert str(info.value).startswith("Received: ")
+        outcome = _outcome((ScenarioRequest({}),), (_answer(200, b"{}", retries=1, retried=(refusal,)),))
+        with pytest.raises(CheckFailure) as info:
+            error_envelope_on_every_status(outcome)
+        assert "429 (an answer the client retried) for a request with a schema-invalid body" in str(
+            info.value
+        )

@@ -440,6 +440,8 @@ def test_a_checks_module_that_cannot_be_loaded_exits_2_naming_option_and_value(
         (["--timeout", "soon"], "'--timeout': 'soon' is not a valid float"),
         (["--connect-timeout", "0"], "--connect-timeout=0.0 is not a positive number of seconds"),
         (["--response-timeout", "-1"], "--response-timeout=-1.0 is not a positive number of seconds"),
+        (["--idle-timeout", "0"], "--idle-timeout=0.0 is not a positive number of seconds"),
+        (["--idle-timeout", "inf"], "--idle-timeout=inf is not a positive number of seconds"),
     ],
 )
 def test_bad_timeouts_exit_2_naming_option_and_value(args: list[str], message: str) -> None:
@@ -474,6 +476,29 @@ def test_a_response_slower_than_timeout_is_a_case_error_and_the_run_finishes(tmp
     assert agreement["status"] == "skipped"
     assert "skipped on every case, e.g. scenario/" in agreement["skip_reason"]
     assert "produced no text" in agreement["skip_reason"]
+
+
+def test_a_target_that_stops_answering_partway_fails_with_the_reason_and_the_rest_not_judged(
+    tmp_path: Path,
+) -> None:
+    with fake_server({"stop_answering"}, token=TOKEN) as url:
+        done = conformance(
+            "run",
+            *("--base-url", url, "--account-id", "X", "--profile", "smoke", "--seed", "5"),
+            *("--timeout", "1", "--report-dir", "out"),
+            cwd=tmp_path,
+        )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "\nStopped: the target stopped answering: 3 requests in a row got no answer in time" in done.stdout
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["verdict"] == "fail" and results["stopped"].startswith("the target stopped answering")
+    cut = [c for c in results["cases"] if (c.get("error") or "").startswith("not judged: the run stopped")]
+    assert cut and all(c["outcome"] == "error" and c["exchanges"] == [] for c in cut)
+    assert results["counts"]["cases"] == 50 and results["counts"]["cases_error"] >= len(cut)
+    assert "**Stopped:** the target stopped answering" in (tmp_path / "out" / "summary.md").read_text()
+    junit = ET.parse(tmp_path / "out" / "junit.xml").getroot()
+    assert junit.find(".//testcase[@name='target kept answering']/error[@type='stopped']") is not None
 
 
 def test_a_target_that_needs_a_token_the_run_lacks_exits_3_saying_where_to_put_it(tmp_path: Path) -> None:

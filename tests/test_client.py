@@ -174,3 +174,45 @@ def test_a_hostile_response_is_an_exchange_that_says_what_went_wrong(
     assert says in _story(exchange)
     assert len(exchange.body) <= HOSTILE_SETTINGS.max_body_bytes
     assert exchange.error is None or len(exchange.error) < 400  # h11 quotes what it got: kept to a line
+
+
+def test_a_stream_silent_for_the_idle_timeout_is_stalled_after_its_events() -> None:
+    settings = TransportSettings(idle_timeout_s=0.5)
+    with fake_server({"stall_streams_midway"}, token=TOKEN) as url:
+        stalled = send(url, {"prompt": "Hello", "max_tokens": 3, "stream": True}, settings=settings)
+        whole = send(url, {"prompt": "Hello", "max_tokens": 3, "stream": True}, settings=settings)
+    assert stalled.stream is not None and len(stalled.stream.events) == 2
+    assert stalled.stream.broke_at == "stalled after 2 events: no bytes for 0.5 s"
+    assert stalled.unanswered == "idle" and stalled.status == 200
+    assert whole.stream is not None and whole.stream.done and whole.unanswered is None
+
+
+def test_which_wait_ran_out_is_said_when_the_target_is_silent() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    refused = send(f"http://127.0.0.1:{port}/client/v4", {"prompt": "x"})
+    assert refused.unanswered == "refused"
+    with fake_server({"stall_streams"}, token=TOKEN) as url:
+        read = send(url, {"prompt": "x", "stream": True}, settings=TransportSettings(read_timeout_s=0.3))
+        capped = send(url, {"prompt": "x", "stream": True}, settings=TransportSettings(max_response_s=0.3))
+        answered = send(url, {"prompt": "x"})
+    assert read.unanswered == "read" and read.error is not None and read.error.startswith("ReadTimeout")
+    assert capped.unanswered == "response" and capped.status is None
+    assert answered.unanswered is None
+
+
+def test_a_429_the_client_retried_is_kept_beside_the_answer() -> None:
+    with fake_server({"rate_limit_once"}, token=TOKEN) as url:
+        exchange = send(url, {"prompt": "Hello"})
+    assert exchange.status == 200 and len(exchange.retried) == 1
+    refusal = exchange.retried[0]
+    assert refusal.status == 429 and refusal.headers["retry-after"] == "0" and refusal.retried == ()
+    assert refusal.json()["errors"][0]["code"] == 3040
+
+
+def test_a_gzip_bomb_body_keeps_only_a_head_to_quote() -> None:
+    with hostile_server("gzip_bomb") as url:
+        exchange = send(url, {"prompt": "x"})
+    assert exchange.body_truncated and exchange.error == "body cut at the byte cap of 8 MiB (decoded)"
+    assert 0 < len(exchange.body) <= 4096 and set(exchange.body) == {0}

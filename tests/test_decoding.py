@@ -84,3 +84,49 @@ def test_stacked_codings_keep_the_cap_and_refuse_an_unknown_coding() -> None:
     assert len(out) <= 101 and decoder.over_limit
     with pytest.raises(DecodingError, match="content-encoding 'br'"):
         body_decoder("gzip, br", limit=100)
+
+
+def test_pieces_are_bounded_and_decoded_only_when_asked_for() -> None:
+    from conformance.transport.decoding import PIECE_BYTES
+
+    decoder = BodyDecoder("gzip", limit=8 << 20)
+    pieces = decoder.pieces(gzip.compress(bytes(64 << 20)))
+    first = next(pieces)
+    assert len(first) == PIECE_BYTES and decoder.produced == PIECE_BYTES  # nothing decoded ahead
+    assert all(len(p) <= PIECE_BYTES for p in pieces) and decoder.over_limit
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", None])
+def test_a_body_within_the_cap_is_kept_whole(encoding: str | None) -> None:
+    from conformance.transport.decoding import CappedBody
+
+    body = ('{"response": "é€😀"}' * 5000).encode("utf-8")
+    data = {"gzip": gzip.compress, "deflate": zlib.compress}.get(encoding or "", bytes)(body)
+    capped = CappedBody(encoding, limit=len(body))
+    for start in range(0, len(data), 1000):
+        capped.feed(data[start : start + 1000])
+    assert capped.finish() == (body, False)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", None])
+def test_a_body_over_the_cap_keeps_only_its_head(encoding: str | None) -> None:
+    from conformance.transport.decoding import HEAD_BYTES, CappedBody
+
+    raw = bytes(32 << 20)
+    data = gzip.compress(raw) if encoding else raw
+    capped = CappedBody(encoding, limit=8 << 20)
+    for start in range(0, len(data), 65536):
+        capped.feed(data[start : start + 65536])
+        if capped.over_limit:
+            break
+    assert capped.finish() == (bytes(HEAD_BYTES), True)
+
+
+def test_a_body_cut_short_keeps_what_came_of_its_head() -> None:
+    from conformance.transport.decoding import CappedBody
+
+    body = bytes(range(256)) * 8  # 2 KiB that gzip barely shrinks
+    capped = CappedBody("gzip", limit=1 << 20)
+    capped.feed(gzip.compress(body)[:1000])
+    data, truncated = capped.partial()
+    assert len(data) > 500 and body.startswith(data) and not truncated

@@ -18,6 +18,10 @@ from conformance.checks import Scenario, registry
 from conformance.checks.error_statuses import UNKNOWN_ACCOUNT, UNKNOWN_MODEL
 from conformance.contract import DEFAULT_SCHEMA_VERSION, MODEL
 from conformance.runner import RunConfig, RunFinished, RunResult, run
+from conformance.transport import TransportSettings
+
+IDLE_TIMEOUT_S = 2
+"""Short: a stalled stream fails after this long instead of the default minute."""
 
 DOC = Path(__file__).parent.parent / "docs" / "runner.md"
 ROW = re.compile(
@@ -32,13 +36,14 @@ INFRASTRUCTURE = {
     "echo_auth",
     "stall_streams",
     "retired_model",
+    "stop_answering",  # the run stops itself: tests/test_stopping.py
 }
 """Fault switches that test the runner's own limits (retries, exit 3, caps, redaction), not a check."""
 
 FUZZ_ONLY = {"other_methods_500"}
 """Faults only `conformance fuzz` reaches (other HTTP methods): measured in docs/fuzz.md instead."""
 
-CONFORMANT = {"capacity_429", "raw_path"}
+CONFORMANT = {"capacity_429", "busy_429", "raw_path"}
 """Switches that are no fault: documented refusals, servers built differently. No check may fail them."""
 
 CONFORMANT_ROW = re.compile(r"^\| `(?P<switch>\w+)` \| [^|]+ \| [^|]+ \|$")
@@ -74,7 +79,12 @@ CONFORMANT_ROWS = conformant_rows()
 
 
 def run_smallest(
-    faults: set[str], profile: str, checks: tuple[str, ...] = (), request_lines: list[str] | None = None
+    faults: set[str],
+    profile: str,
+    checks: tuple[str, ...] = (),
+    request_lines: list[str] | None = None,
+    *,
+    concurrency: int = 4,
 ) -> RunResult:
     profile, _, schema = profile.partition(" ")
     with fake_server(faults, token=TOKEN, request_lines=request_lines) as url:
@@ -86,6 +96,8 @@ def run_smallest(
             profile=profile,
             checks=checks,
             schema_version=schema or DEFAULT_SCHEMA_VERSION,
+            concurrency=concurrency,
+            transport=TransportSettings(idle_timeout_s=IDLE_TIMEOUT_S),
         )
         final = list(run(config))[-1]
     assert isinstance(final, RunFinished)
@@ -168,6 +180,28 @@ def test_a_broken_envelope_on_a_429_kept_after_the_retries_fails_the_case() -> N
 def test_the_switches_diff_tells_apart_are_conformant_every_one_of_them() -> None:
     result = run_smallest(DIFF_ONLY, "smoke")
     assert result.exit_code == 0 and not result.failures, [f.message for f in result.failures]
+
+
+def test_a_conformant_429_under_load_is_retried_and_fails_no_must_check() -> None:
+    # 429/3040 with Retry-After above 2 requests in flight: a gateway in front of a full GPU.
+    result = run_smallest({"busy_429"}, "smoke", concurrency=8)
+    failed = [c.check.id for c in result.checks if c.status == "failed" and c.check.severity == "must"]
+    assert failed == [], [f.message for f in result.failures]
+    refused = [e for r in result.cases for e in r.exchanges if e.retried]
+    assert refused, "at concurrency 8 the switch must refuse some requests"
+    assert all(a.status == 429 for e in refused for a in e.retried)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["busy_429_bare", "busy_429_no_retry_after"])
+def test_a_rude_429_fails_the_envelope_check_even_when_only_the_load_draws_it(fault: str) -> None:
+    loaded = run_smallest({fault}, "smoke", ("error_envelope_conformance",), concurrency=8)
+    assert status_of(loaded, "error_envelope_conformance") == "failed"
+    says = "body that is not JSON" if fault == "busy_429_bare" else "a 429 with no Retry-After header"
+    assert any(says in f.message for f in loaded.failures), [f.message for f in loaded.failures]
+    # One request at a time never draws a refusal: the same server then passes.
+    alone = run_smallest({fault}, "smoke", ("error_envelope_conformance",), concurrency=1)
+    assert status_of(alone, "error_envelope_conformance") == "passed", [f.message for f in alone.failures]
 
 
 def status_of(result: RunResult, check_id: str) -> str:

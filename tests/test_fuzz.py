@@ -159,6 +159,7 @@ def test_the_chosen_schema_version_feeds_schemathesis_and_the_verdict(tmp_path: 
         (("--mode", "sideways"), "--mode='sideways' is not one of positive, negative, all"),
         (("--max-examples", "0"), "--max-examples=0 is not between 1 and 100000"),
         (("--workers", "0"), "--workers=0 is not between 1 and 64"),
+        (("--idle-timeout", "0"), "--idle-timeout=0.0 is not a positive number of seconds"),
     ],
 )
 def test_a_bad_option_is_a_usage_error_naming_it(option: tuple[str, str], message: str) -> None:

@@ -6,10 +6,14 @@ import json
 
 import requests
 import schemathesis
+from fake_server import fake_server
+from samples import TOKEN
+from schemathesis.core.transport import read_event_stream
 
 from conformance.contract import run_path
 from conformance.fuzz.bridge import OFF_ROUTE, Target, stream_facts, to_case, to_exchange
 from conformance.fuzz.engine import curl_line
+from conformance.fuzz.hooks import STALLED, idle_reads
 from conformance.transport import REDACTED
 
 BASE = "http://127.0.0.1:9/client/v4"
@@ -88,3 +92,37 @@ def test_cases_are_valid_or_invalid_by_the_runs_schema_version() -> None:
     later = to_case(sent, TARGET, phase="fuzzing", schema=schema_version("docs-2025-01"))
     # `image: true` breaks the page's oneOf for image; the later version does not declare image at all.
     assert page.kind is CaseKind.INVALID and later.kind is CaseKind.VALID
+
+
+def test_a_stream_silent_for_the_idle_timeout_is_cut_and_reported_stalled() -> None:
+    # What `conformance fuzz --idle-timeout` hooks into schemathesis's requests: every second stream stalls.
+    from schemathesis.transport.requests import _iter_event_stream
+
+    body = {"prompt": "Hi", "max_tokens": 3, "stream": True}
+    with fake_server({"stall_streams_midway"}, token=TOKEN) as url, requests.Session() as session:
+        exchanges = []
+        for _ in range(2):
+            sent = session.post(
+                url + run_path("X"),
+                json=body,
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                stream=True,
+                timeout=30,
+                hooks={"response": [idle_reads(0.5)]},
+            )
+            content, cut_short = read_event_stream(_iter_event_stream(sent), 30, 100)
+            answer = schemathesis.Response(
+                status_code=200,
+                headers={"Content-Type": ["text/event-stream"]},
+                content=content,
+                request=sent.request,
+                elapsed=0.1,
+                verify=True,
+                stream_cut_short=cut_short,
+            )
+            exchanges.append(to_exchange(answer, TOKEN))
+    stalled, whole = exchanges
+    assert getattr(sent.request, STALLED, None) is None  # the second stream was not cut
+    assert stalled.stream is not None
+    assert stalled.stream.broke_at == "stalled after 2 events: no bytes for 0.5 s"
+    assert whole.stream is not None and whole.stream.done and whole.stream.broke_at is None

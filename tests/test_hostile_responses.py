@@ -26,6 +26,10 @@ pytestmark = pytest.mark.slow
 
 RUN_BOUND_S = 120  # a hang guard, not a speed figure: the runs take seconds (docs/runner.md)
 RSS_BOUND = 600 * 1024 * 1024  # a gzip bomb inflated whole, or a body read whole, would pass 1 GiB
+BOMB_RSS_BOUND = 200 * 1024 * 1024
+"""A smoke run against a gzip bomb at the default concurrency: about 120 MiB measured (docs/runner.md),
+as much as a run against a conformant server; this leaves room for a busy machine. Before bodies were
+kept only within their cap it peaked at 600 to 900 MiB."""
 
 # What results.json says of a case that got one of these behaviours. The mixed run
 # hands them out in arrival order, so which case gets which varies from run to run;
@@ -135,7 +139,9 @@ def test_every_behaviour_in_one_run_fails_the_target_and_each_is_reported(tmp_pa
     said = "\n".join(_strings(results))
     assert any(says in said for says in SAYS.values()), said[:2000]
     errors = [c["error"] for c in results["cases"] if c.get("error")]
-    assert errors and all("not an HTTP response" in e or "time cap" in e for e in errors), errors
+    # Under 1 s caps a loaded machine can leave three heads in a row late: the run then stops.
+    kinds = ("not an HTTP response", "time cap", "not judged: the run stopped")
+    assert errors and all(any(kind in e for kind in kinds) for e in errors), errors
 
 
 @pytest.mark.parametrize("behaviour", ["not_http", "many_headers", "endless_head"])
@@ -159,3 +165,14 @@ def test_a_200000_deep_body_is_a_failure_and_its_recording_replays(tmp_path: Pat
     )
     again = _assert_survived(replayed, replay_output, rss, tmp_path / "replayed")
     assert {c["id"]: c["outcome"] for c in live["cases"]} == {c["id"]: c["outcome"] for c in again["cases"]}
+
+
+def test_a_gzip_bomb_costs_no_more_memory_than_a_conformant_run(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    with hostile_server("gzip_bomb") as url:
+        # Default options, as a user runs it: no short caps, the default concurrency.
+        args = ["run", "--base-url", url, "--account-id", "X", "--profile", "smoke", "--seed", "1"]
+        code, output, rss = _run_measured([*args, "--report-dir", str(reports)], tmp_path)
+    results = _assert_survived(code, output, rss, reports)
+    assert code == 1 and rss < BOMB_RSS_BOUND, f"peak RSS {rss / 2**20:.0f} MiB"
+    assert "body cut at the byte cap of 8 MiB (decoded)" in "\n".join(_strings(results))

@@ -161,6 +161,8 @@ def test_a_batching_server_fails_the_concurrent_item(pytester: pytest.Pytester) 
             "    Received: answers change when requests run concurrently: * alone: '*'; at once: '*'*",
         ]
     )
+
+
 def test_the_suite_sends_the_model_literally_and_passes_a_server_routing_on_the_raw_path(
     pytester: pytest.Pytester,
 ) -> None:
@@ -282,6 +284,11 @@ def test_an_untestable_target_fails_with_the_reason_and_reports_exit_3(pytester:
             ["--conformance-schema-version=2025"],
             "--conformance-schema-version='2025' is not one of page-2024, docs-2025-01",
         ),
+        (
+            ["--conformance-idle-timeout=0"],
+            "--conformance-idle-timeout=0.0 is not a positive number of seconds",
+        ),
+        (["--conformance-idle-timeout=soon"], "--conformance-idle-timeout='soon' is not a number of seconds"),
     ],
 )
 def test_a_bad_option_value_is_a_usage_error_naming_it(
@@ -321,6 +328,14 @@ def test_the_suite_follows_the_schema_version_an_option_or_ini_key_names(pyteste
     assert results(pytester.path / "r")["toolkit"]["schema_version"] == "docs-2025-01"
     # The later version has no image cases: -k image selects nothing to send.
     assert from_ini.ret == pytest.ExitCode.NO_TESTS_COLLECTED and "failed" not in from_ini.parseoutcomes()
+
+
+def test_the_idle_timeout_ini_key_cuts_a_stalled_stream(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nconformance_idle_timeout = 0.5\n")
+    with fake_server({"stall_streams_midway"}, token=TOKEN) as url:
+        result = pytester.runpytest(*suite(url, "-k", "stream and not scenario"))
+    result.stdout.fnmatch_lines(["*stalled after 2 events: no bytes for 0.5 s*"])
+    assert result.parseoutcomes()["failed"] >= 1
 
 
 def test_collecting_the_suite_without_a_target_says_how_to_name_one(pytester: pytest.Pytester) -> None:

@@ -12,10 +12,13 @@ included.
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.checks._registry import CheckFailure, CheckSkipped, check
-from conformance.checks.reading import error_codes, rate_limited, snippet
+from conformance.checks.reading import answers, error_codes, rate_limited, retry_after_problem, snippet
 from conformance.checks.subjects import PlanContext, Route, Scenario, ScenarioOutcome, ScenarioRequest
 from conformance.contract import MAX_CONTENT_CHARS, ErrorCode, error_envelope_validator
+from conformance.transport import Exchange
 
 UNKNOWN_MODEL = "@cf/conformance/no-such-model"
 """A model name no Workers AI implementation serves."""
@@ -112,29 +115,46 @@ def _plan_envelopes(context: PlanContext) -> list[Scenario]:
 )
 def error_envelope_on_every_status(outcome: ScenarioOutcome) -> None:
     validator = error_envelope_validator()
-    for request, exchange in zip(outcome.scenario.requests, outcome.exchanges, strict=False):
-        if exchange.status is None or exchange.status // 100 != 4:
-            continue
-        expected = (
-            f"the error envelope on a {exchange.status}: success false and a non-empty "
-            "errors array of {code: integer, message: string}"
-        )
-        # A 429 is judged after the client's retries: the last answer is the one a caller is left with.
+    for request, last in zip(outcome.scenario.requests, outcome.exchanges, strict=False):
+        for exchange in answers(last):
+            if exchange.status is None or exchange.status // 100 != 4:
+                continue
+            _judge_error_answer(outcome, request, exchange, last, validator)
+
+
+def _judge_error_answer(
+    outcome: ScenarioOutcome, request: ScenarioRequest, exchange: Exchange, last: Exchange, validator: Any
+) -> None:
+    expected = (
+        f"the error envelope on a {exchange.status}: success false and a non-empty "
+        "errors array of {code: integer, message: string}"
+    )
+    # A 429 the client retried away is judged as well as the answer a caller is left with.
+    if exchange is not last:
+        retried = " (an answer the client retried)"
+    else:
         retried = f" (after {exchange.retries} retries)" if exchange.retries else ""
-        said = f"{exchange.status}{retried} for a request {_described(request)}"
-        try:
-            body = exchange.json()
-        except ValueError:
-            raise CheckFailure(
-                received=f"{said}: a {exchange.content_type or 'untyped'} body that is not JSON, "
-                f"{snippet(exchange.text)}",
-                expected=expected,
-                where=f"{outcome.scenario.id}: POST {exchange.url}",
-            ) from None
-        violation = validator.explain(body)
-        if violation is not None:
-            raise CheckFailure(
-                received=f"{said}: {violation.message}",
-                expected=expected,
-                where=f"{outcome.scenario.id}: {violation.where} of the answer to POST {exchange.url}",
-            )
+    said = f"{exchange.status}{retried} for a request {_described(request)}"
+    try:
+        body = exchange.json()
+    except ValueError:
+        raise CheckFailure(
+            received=f"{said}: a {exchange.content_type or 'untyped'} body that is not JSON, "
+            f"{snippet(exchange.text)}",
+            expected=expected,
+            where=f"{outcome.scenario.id}: POST {exchange.url}",
+        ) from None
+    violation = validator.explain(body)
+    if violation is not None:
+        raise CheckFailure(
+            received=f"{said}: {violation.message}",
+            expected=expected,
+            where=f"{outcome.scenario.id}: {violation.where} of the answer to POST {exchange.url}",
+        )
+    problem = retry_after_problem(exchange)
+    if problem is not None:
+        raise CheckFailure(
+            received=f"{said}: {problem}",
+            expected="a 429 that says when to retry: Retry-After in seconds or as an HTTP date",
+            where=f"{outcome.scenario.id}: POST {exchange.url}",
+        )

@@ -6,11 +6,13 @@ from typing import Any
 
 from conformance.checks._registry import CheckFailure, NotApplicable, check
 from conformance.checks.reading import (
+    answers,
     error_codes,
     generated_text,
     is_success,
     json_body,
     reported_usage,
+    retry_after_problem,
     snippet,
 )
 from conformance.checks.subjects import Observation
@@ -124,22 +126,41 @@ def success_envelope_conformance(observation: Observation) -> None:
 @check(
     id="error_envelope_conformance",
     severity="must",
-    description="Every 4xx carries {success: false, errors: [{code: integer, message: string}, ...]}.",
+    description="Every 4xx carries {success: false, errors: [{code: integer, message: string}, ...]}, "
+    "and a 429 says when to retry (Retry-After), even one the client retried.",
     clause="Errors",
 )
 def error_envelope_conformance(observation: Observation) -> None:
     exchange = observation.exchange
-    if exchange.status is None or exchange.status // 100 != 4:
+    refusals = [a for a in answers(exchange) if a.status is not None and a.status // 100 == 4]
+    if not refusals:
         raise NotApplicable
-    body = json_body(exchange)
-    violation = error_envelope_validator().explain(body)
-    if violation is not None:
-        raise CheckFailure(
-            received=violation.message,
-            expected=f"the error envelope on a {exchange.status}: success false and a non-empty "
-            "errors array of {code: integer, message: string}",
-            where=violation.where,
-        )
+    for answer in refusals:
+        # A 429 the client retried away is judged too: a server may refuse only under load.
+        retried = answer is not exchange
+        where = "an answer the client retried" if retried else ""
+        try:
+            body = json_body(answer)
+        except CheckFailure as failure:
+            if not retried:
+                raise
+            raise CheckFailure(received=failure.received, expected=failure.expected, where=where) from None
+        violation = error_envelope_validator().explain(body)
+        if violation is not None:
+            raise CheckFailure(
+                received=violation.message,
+                expected=f"the error envelope on a {answer.status}: success false and a non-empty "
+                "errors array of {code: integer, message: string}",
+                where=f"{violation.where} of {where}" if where else violation.where,
+            )
+        problem = retry_after_problem(answer)
+        if problem is not None:
+            raise CheckFailure(
+                received=f"a 429 with {problem}",
+                expected="a 429 that says when to retry: Retry-After in seconds or as an HTTP date, "
+                "beside the error envelope (code 3040, out of capacity)",
+                where=where or None,
+            )
 
 
 @check(

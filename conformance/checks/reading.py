@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email.utils
+import re
 from typing import Any
 
 from conformance.checks._registry import CheckFailure
@@ -34,6 +36,31 @@ def rate_limited(exchange: Exchange) -> bool:
     judges: the check is skipped, and only the envelope is judged.
     """
     return exchange.status == 429 and exchange.retries > 0
+
+
+def answers(exchange: Exchange) -> tuple[Exchange, ...]:
+    """Every answer the target gave to one request: the last, then the ones the client retried (429, 503)."""
+    return (exchange, *exchange.retried)
+
+
+_DELAY_SECONDS = re.compile(r"[0-9]+")
+
+
+def retry_after_problem(exchange: Exchange) -> str | None:
+    """What is wrong with a 429's Retry-After (RFC 9110: delay-seconds or an HTTP-date), else None."""
+    if exchange.status != 429:
+        return None
+    value = exchange.headers.get("retry-after")
+    if value is None:
+        return "no Retry-After header"
+    value = value.strip()
+    if _DELAY_SECONDS.fullmatch(value):
+        return None
+    try:
+        email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return f"Retry-After {snippet(value)}, which is neither a number of seconds nor an HTTP date"
+    return None
 
 
 def is_success(exchange: Exchange) -> bool:

@@ -124,6 +124,8 @@ def print_outcome(result: RunResult, folder: Path, written: list[Path]) -> None:
     )
     if result.reason:
         click.echo(printable(f"Reason: {result.reason}"))
+    if result.stopped:
+        click.echo(printable(f"Stopped: {result.stopped}"))
     for check in result.checks:
         new = [f for f in check.failures if not f.baselined]
         if new:

@@ -20,6 +20,7 @@ from conformance.fuzz.engine import MODES, PHASES, FuzzSettings, Sending, fuzz
 from conformance.runner import RunConfig
 from conformance.runner.events import Event
 from conformance.runner.redaction import redact_secrets
+from conformance.transport import TransportSettings
 
 
 @click.command("fuzz")
@@ -52,6 +53,15 @@ from conformance.runner.redaction import redact_secrets
     show_default=True,
     help="How long schemathesis waits for each response.",
 )
+@click.option(
+    "--idle-timeout",
+    metavar="SECONDS",
+    type=float,
+    default=TransportSettings.idle_timeout_s,
+    show_default=True,
+    help="The longest a stream may go without a byte once it has started; longer is a stalled stream. "
+    "A model sends a token every second or faster on a CPU, every few tens of milliseconds on a GPU.",
+)
 @verdict_options
 @schema_version_option
 def fuzz_command(
@@ -65,6 +75,7 @@ def fuzz_command(
     mode: str,
     workers: int,
     timeout: float,
+    idle_timeout: float,
     seed: int | None,
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
@@ -92,6 +103,7 @@ def fuzz_command(
         mode=mode,
         workers=workers,
         request_timeout_s=timeout,
+        idle_timeout_s=idle_timeout,
     )
     target = resolve_target(base_url, cloudflare, account_id, token_env, schema_version=schema_version)
     token = target.token

@@ -48,6 +48,15 @@ from conformance.transport import TransportSettings
     show_default=True,
     help="The most one response may take, head to last byte, streamed or not.",
 )
+@click.option(
+    "--idle-timeout",
+    metavar="SECONDS",
+    type=float,
+    default=TransportSettings.idle_timeout_s,
+    show_default=True,
+    help="The longest a stream may go without a byte once it has started; longer is a stalled stream. "
+    "A model sends a token every second or faster on a CPU, every few tens of milliseconds on a GPU.",
+)
 @click.option("--profile", default="standard", show_default=True, help=f"One of {', '.join(PROFILES)}.")
 @verdict_options
 @schema_version_option
@@ -61,6 +70,7 @@ def run(
     timeout: float,
     connect_timeout: float,
     response_timeout: float,
+    idle_timeout: float,
     profile: str,
     seed: int | None,
     checks: tuple[str, ...],
@@ -77,7 +87,8 @@ def run(
 
     Writes results.json, junit.xml, summary.md and report.html into --report-dir.
     Exit codes: 0 no 'must' failure, 1 a 'must' failure (or any failure with
-    --strict), 2 a usage error, 3 the target could not be tested at all.
+    --strict, or the target stopped answering partway), 2 a usage error, 3 the
+    target could not be tested at all.
     """
     keep_hypothesis_out_of_cwd()
     load_check_modules(checks_modules)  # before the config, so --check can name their checks
@@ -94,7 +105,10 @@ def run(
             seed=seed,
             concurrency=concurrency,
             transport=TransportSettings(
-                read_timeout_s=timeout, connect_timeout_s=connect_timeout, max_response_s=response_timeout
+                read_timeout_s=timeout,
+                connect_timeout_s=connect_timeout,
+                max_response_s=response_timeout,
+                idle_timeout_s=idle_timeout,
             ),
             checks=checks,
             exclude_checks=exclude_checks,

@@ -28,6 +28,7 @@ from conformance.checks import (
     RunFacts,
 )
 from conformance.contract import SchemaVersion, run_path, schema_version
+from conformance.fuzz.hooks import STALLED
 from conformance.generation import Case, CaseKind
 from conformance.generation.cases import body_digest, body_tags
 from conformance.runner import RunConfig
@@ -149,7 +150,11 @@ def to_exchange(response: Any, token: str | None) -> Exchange:
     stream = None
     if wants_stream and 200 <= response.status_code < 300:
         stream = stream_facts(content)
-        if getattr(response, "stream_cut_short", False):
+        stalled = getattr(request, STALLED, None)
+        if getattr(response, "stream_cut_short", False) and stalled is not None:
+            broke_at = f"stalled after {len(stream.events)} events: no bytes for {stalled:g} s"
+            stream = replace(stream, broke_at=broke_at)
+        elif getattr(response, "stream_cut_short", False):
             stream = replace(stream, broke_at="schemathesis stopped reading (max-stream-events or timeout)")
     return Exchange(
         method=str(request.method),

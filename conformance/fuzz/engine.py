@@ -15,6 +15,7 @@ verdict, baseline, recording and report files are those of `conformance run`.
 from __future__ import annotations
 
 import json
+import math
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -25,7 +26,7 @@ from conformance.contract.openapi import openapi_document
 from conformance.errors import TargetError, UsageError
 from conformance.generation import Case
 from conformance.runner import Event, RunConfig, judge_sent
-from conformance.transport import Exchange
+from conformance.transport import Exchange, TransportSettings
 
 if TYPE_CHECKING:
     from conformance.fuzz.bridge import Bridge
@@ -51,6 +52,7 @@ class FuzzSettings:
     mode: str = "all"
     workers: int = 1
     request_timeout_s: float = 120.0
+    idle_timeout_s: float = TransportSettings.idle_timeout_s
 
     def __post_init__(self) -> None:
         if isinstance(self.max_examples, bool) or not 1 <= self.max_examples <= 100000:
@@ -64,6 +66,8 @@ class FuzzSettings:
             raise UsageError(f"--mode={self.mode!r} is not one of {', '.join(MODES)}")
         if isinstance(self.workers, bool) or not 1 <= self.workers <= MAX_WORKERS:
             raise UsageError(f"--workers={self.workers!r} is not between 1 and {MAX_WORKERS}")
+        if not math.isfinite(self.idle_timeout_s) or self.idle_timeout_s <= 0:
+            raise UsageError(f"--idle-timeout={self.idle_timeout_s!r} is not a positive number of seconds")
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ def fuzz(config: RunConfig, settings: FuzzSettings) -> Iterator[Sending | Event]
     session = bridge.Bridge(target, checks, facts)
     ours = bridge.register_checks(checks)
     hooks.use_account(config.account_id)
+    hooks.use_idle_timeout(settings.idle_timeout_s)
     bridge.active = session
     found = _Findings(session)
     try:
@@ -95,6 +100,7 @@ def fuzz(config: RunConfig, settings: FuzzSettings) -> Iterator[Sending | Event]
     finally:
         bridge.active = None
         hooks.use_account(None)
+        hooks.use_idle_timeout(None)
     if found.internal:
         raise SchemathesisError(
             "schemathesis failed internally (not a finding about the target): " + "; ".join(found.internal)

@@ -12,6 +12,8 @@ touching the vendored input schema:
   as the seed page's curl sends it), never as schemathesis encodes a path
   parameter (``%40hf%2Fthebloke%2F...``), which the live API refuses; and
   ``CLOUDFLARE_ACCOUNT_ID``, when set, is the account sent. Both in every phase.
+- A stream that stalls: schemathesis waits its request timeout between two
+  bytes; ``conformance fuzz --idle-timeout`` cuts a silent stream sooner.
 
 ``[DONE]`` is declared in the document itself, and redaction of keys that
 contain "token" is configured in ``schemathesis.toml``.
@@ -20,6 +22,7 @@ contain "token" is configured in ``schemathesis.toml``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -64,6 +67,9 @@ def before_call(context: schemathesis.HookContext, case: Any, kwargs: dict[str, 
     # that serves one account.
     if (_account or ACCOUNT_ENV in os.environ) and "account_id" in case.path_parameters:
         case.path_parameters["account_id"] = account_id()
+    if _idle:
+        hooks = kwargs.setdefault("hooks", {})  # requests' own hooks, passed on to the session
+        hooks.setdefault("response", []).append(idle_reads(_idle[0]))
 
 
 def literal_path_parameters(operation: Any, path_parameters: dict[str, Any]) -> None:
@@ -89,6 +95,59 @@ def _only_value(schema: Any) -> str | None:
     if isinstance(enum, list) and len(enum) == 1 and isinstance(enum[0], str):
         return enum[0]
     return None
+
+
+STALLED = "conformance_stalled_after_s"
+"""Set on a request whose event stream went silent for the idle timeout: `bridge` says "stalled"."""
+
+_idle: list[float] = []  # set by `conformance fuzz` for its run; empty under plain `st run`
+
+
+def use_idle_timeout(seconds: float | None) -> None:
+    """Cut event streams silent for ``seconds`` from now on (``None``: schemathesis's own timeout)."""
+    _idle[:] = [seconds] if seconds else []
+
+
+def idle_reads(seconds: float) -> Callable[..., Any]:
+    """A requests response hook: an event stream's reads wait at most ``seconds`` for a byte.
+
+    schemathesis reads an event stream with ``raw.read1`` until its request
+    timeout passes in total; the socket's timeout bounds each read, so it is
+    lowered once the head says the body is a stream. Where the socket cannot be
+    reached (another transport), the stream keeps schemathesis's own bounds.
+    """
+
+    def hook(response: Any, *args: Any, **kwargs: Any) -> Any:
+        if "text/event-stream" not in response.headers.get("content-type", ""):
+            return response
+        sock = _socket_of(response.raw)
+        if sock is None:
+            return response
+        sock.settimeout(seconds)
+        read1 = response.raw.read1
+
+        def watched(*a: Any, **k: Any) -> Any:
+            from urllib3.exceptions import ReadTimeoutError
+
+            try:
+                return read1(*a, **k)
+            except ReadTimeoutError:
+                setattr(response.request, STALLED, seconds)
+                raise
+
+        response.raw.read1 = watched
+        return response
+
+    return hook
+
+
+def _socket_of(raw: Any) -> Any:
+    # urllib3 keeps the socket on its connection, unless the server said "Connection: close":
+    # then only http.client's response holds it (fp is a buffered SocketIO).
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None:
+        sock = getattr(getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None), "_sock", None)
+    return sock if hasattr(sock, "settimeout") else None
 
 
 @schemathesis.hook

@@ -47,10 +47,12 @@ from conformance.runner import (
     RunFinished,
     RunResult,
     Schedule,
+    Watchdog,
     load_baseline_reasons,
     plan_run,
     replay_items,
     send_and_judge,
+    was_not_judged,
     write_artifacts,
 )
 from conformance.runner.recording import exchange_from_json, exchange_to_json
@@ -73,12 +75,13 @@ class _Sending:
         self.untestable = _run_of(config, Plan((), {}), {}, self.probe).reason
         self.verdicts: dict[str, Future[CaseResult]] = {}
         self.schedule = Schedule()
+        # One for the session: a target that stops answering stops the sending, as in `conformance run`.
+        self.sender = Watchdog(LiveSender(self.client))
 
     def submit(self, subjects: list[Subject]) -> None:
-        sender = LiveSender(self.client)
         for subject in subjects:
             if subject.id not in self.verdicts:
-                coroutine = send_and_judge(subject, self.checks, sender, self.facts, self.schedule)
+                coroutine = send_and_judge(subject, self.checks, self.sender, self.facts, self.schedule)
                 self.verdicts[subject.id] = self.thread.submit(coroutine)
 
     def close(self) -> None:
@@ -231,13 +234,16 @@ class ConformancePlugin:
         sending, self._sending = self._sending, None
         if sending is not None:
             sending.close()
-        exchanges = {item_id: list(r.exchanges) for item_id, r in self._ran.items()}
+        exchanges = {item_id: list(r.exchanges) for item_id, r in self._ran.items() if not was_not_judged(r)}
+        cut = any(was_not_judged(r) for r in self._ran.values())
+        stopped = sending.sender.stopped if sending is not None and cut else None
         if hasattr(self.config, "workeroutput"):
             if sending is not None:
                 self.config.workeroutput[SHARED_KEY] = json.dumps(
                     {
                         "started_at": self._started_at,
                         "duration_s": time.perf_counter() - self._started,
+                        "stopped": stopped,
                         "probe": exchange_to_json(sending.probe),
                         "items": {k: [exchange_to_json(e) for e in v] for k, v in exchanges.items()},
                     }
@@ -246,7 +252,7 @@ class ConformancePlugin:
         if self._worker_outputs:
             self._merge_workers()
         elif sending is not None:
-            result = _run_of(sending.config, self.plan(), exchanges, sending.probe)
+            result = _run_of(sending.config, self.plan(), exchanges, sending.probe, stopped)
             self._finish(result, self._started_at, time.perf_counter() - self._started)
 
     def _merge_workers(self) -> None:
@@ -257,7 +263,8 @@ class ConformancePlugin:
             for item_id, item_exchanges in output["items"].items()
         }
         probe = exchange_from_json(outputs[0]["probe"])
-        result = _run_of(self._run_config(), self.plan(), exchanges, probe)
+        stopped = next((o["stopped"] for o in outputs if o.get("stopped")), None)
+        result = _run_of(self._run_config(), self.plan(), exchanges, probe, stopped)
         self._finish(result, outputs[0]["started_at"], max(float(o["duration_s"]) for o in outputs))
 
     def _finish(self, result: RunResult, started_at: str, duration_s: float) -> None:
@@ -282,6 +289,8 @@ class ConformancePlugin:
         )
         if self.result.reason:
             line += f"; {self.result.reason}"
+        if self.result.stopped:
+            line += f"; stopped: {self.result.stopped}"
         terminalreporter.write_line(line)
         if self.written:
             terminalreporter.write_line(f"conformance: reports in {self.written[0].parent}")
@@ -291,10 +300,14 @@ class ConformancePlugin:
 
 
 def _run_of(
-    config: RunConfig, plan: Plan, exchanges: dict[str, list[Exchange]], probe: Exchange
+    config: RunConfig,
+    plan: Plan,
+    exchanges: dict[str, list[Exchange]],
+    probe: Exchange,
+    stopped: str | None = None,
 ) -> RunResult:
     """What the runner makes of these exchanges, judged as one run of ``plan``."""
-    for event in replay_items(config, plan, exchanges, probe=probe):
+    for event in replay_items(config, plan, exchanges, probe=probe, stopped=stopped):
         if isinstance(event, RunFinished):
             return event.result
     raise AssertionError("the runner ended without a result")

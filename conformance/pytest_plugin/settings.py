@@ -21,6 +21,7 @@ from conformance.checks import load_check_modules
 from conformance.contract import DEFAULT_SCHEMA_VERSION, MODEL
 from conformance.errors import UsageError
 from conformance.runner import RunConfig
+from conformance.transport import TransportSettings
 
 DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 FALLBACK_TOKEN_ENV = "CLOUDFLARE_AUTH_TOKEN"
@@ -38,6 +39,7 @@ _CLI_NAMES = {
     "profile": "profile",
     "seed": "seed",
     "concurrency": "concurrency",
+    "idle-timeout": "idle_timeout",
     "check": "check",
     "exclude-check": "exclude_check",
     "checks-module": "checks_module",
@@ -65,6 +67,7 @@ class Settings:
     report_dir: Path | None
     concurrency: int
     schema_version: str
+    idle_timeout: float
     labels: dict[str, str] = field(repr=False, compare=False)
 
     def run_config(self, *, base_url: str, token: str | None, seed: int) -> RunConfig:
@@ -78,6 +81,7 @@ class Settings:
                 profile=self.profile,
                 seed=seed,
                 concurrency=self.concurrency,
+                transport=TransportSettings(idle_timeout_s=self.idle_timeout),
                 checks=self.checks,
                 exclude_checks=self.exclude_checks,
                 strict=self.strict,
@@ -137,6 +141,7 @@ def resolve(config: pytest.Config) -> Settings:
     baseline = reader.text("baseline")
     report_dir = reader.text("report_dir")
     concurrency = reader.integer("concurrency")
+    idle_timeout = reader.number("idle_timeout")
     settings = Settings(
         base_url=base_url,
         embedded=embedded,
@@ -152,6 +157,7 @@ def resolve(config: pytest.Config) -> Settings:
         report_dir=Path(report_dir) if report_dir else None,
         concurrency=4 if concurrency is None else concurrency,
         schema_version=reader.text("schema_version") or DEFAULT_SCHEMA_VERSION,
+        idle_timeout=TransportSettings.idle_timeout_s if idle_timeout is None else idle_timeout,
         labels=reader.labels,
     )
     # Every remaining value (profile, seed range, check names, baseline file, schema version)
@@ -208,6 +214,15 @@ class _Reader:
             return int(value)
         except ValueError:
             raise pytest.UsageError(f"{self._label(name)}={value!r} is not an integer") from None
+
+    def number(self, name: str) -> float | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            raise pytest.UsageError(f"{self._label(name)}={value!r} is not a number of seconds") from None
 
     def names(self, name: str) -> tuple[str, ...]:
         value = self._raw(name)

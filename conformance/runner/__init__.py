@@ -22,6 +22,7 @@ from conformance.runner._engine import (
     send_and_judge,
 )
 from conformance.runner._schedule import Schedule
+from conformance.runner._stopping import STOP_AFTER, Watchdog, was_not_judged
 from conformance.runner.baseline import load_baseline, load_baseline_reasons, save_baseline
 from conformance.runner.config import PROFILES, RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
@@ -60,6 +61,7 @@ __all__ = [
     "EXIT_USAGE",
     "PROBE_BODY",
     "PROFILES",
+    "STOP_AFTER",
     "CaseResult",
     "CheckResult",
     "Event",
@@ -87,6 +89,8 @@ __all__ = [
     "save_baseline",
     "send_and_judge",
     "LiveSender",
+    "Watchdog",
+    "was_not_judged",
     "summary_markdown",
     "write_artifacts",
     "write_junit",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -35,6 +35,7 @@ from conformance.contract.bounded_json import read_json
 from conformance.generation import Case
 from conformance.runner import profiles
 from conformance.runner._schedule import Schedule, runs_alone
+from conformance.runner._stopping import TargetStopped, Watchdog, not_judged, was_not_judged
 from conformance.runner._verdict import summarise
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
@@ -141,7 +142,8 @@ async def arun(config: RunConfig, plan: Plan | None = None, *, probe: bool = Tru
         settings=config.transport_settings(),
     ) as client:
         prober = client if probe else None
-        async for event in execute(config, checks, items, skipped, LiveSender(client), facts, probe=prober):
+        sender = Watchdog(LiveSender(client))  # a target that stops answering stops the run
+        async for event in execute(config, checks, items, skipped, sender, facts, probe=prober):
             yield event
 
 
@@ -174,8 +176,13 @@ async def execute(
     facts: RunFacts,
     *,
     probe: Probe | None = None,
+    stopped: str | None = None,
 ) -> AsyncIterator[Event]:
-    """Send every item through ``sender``, judge it, and finish with the run's result."""
+    """Send every item through ``sender``, judge it, and finish with the run's result.
+
+    ``stopped`` says why a recorded run stopped sending, for a replay of it; a
+    live run's `Watchdog` sender says so itself.
+    """
     started_at, started = _now(), time.perf_counter()
     yield RunStarted(config, len(items), config.run_seed)
     owner = _scenario_owners(checks, items)
@@ -190,22 +197,31 @@ async def execute(
             reason = _untestable_from_probe(await probe.send(PROBE_BODY), facts)
         if reason is None:
             pending = {
-                asyncio.ensure_future(_scheduled(schedule, i, item, checks, owner, sender, facts)): i
+                asyncio.ensure_future(
+                    _unless_stopped(i, item, _scheduled(schedule, i, item, checks, owner, sender, facts))
+                ): i
                 for i, item in enumerate(items)
             }
             done_count = 0
             for next_done in asyncio.as_completed(list(pending)):
                 index, result = await next_done
                 results[index] = result
+                if was_not_judged(result):
+                    if recorder is not None:
+                        recorder.add(result.item, ())  # so that a replay does not judge it either
+                    continue  # nothing to show one by one: the run's reason says it
                 done_count += 1
                 if recorder is not None:
                     recorder.add(result.item, result.exchanges)
                 yield ItemFinished(done_count, len(items), result)
+        stopped = stopped or _stopped_by(sender, results)
+        if recorder is not None and stopped is not None:
+            recorder.stopped(stopped)
     finally:
         if recorder is not None:
             recorder.close()
     finished = [r for r in results if r is not None]
-    if reason is None:
+    if reason is None and stopped is None:
         reason = _untestable_from_results(finished, facts)
     yield RunFinished(
         summarise(
@@ -215,6 +231,7 @@ async def execute(
             skipped,
             facts,
             reason=reason,
+            stopped=stopped,
             extra_requests=extra_requests,
             started_at=started_at,
             finished_at=_now(),
@@ -225,6 +242,23 @@ async def execute(
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def _unless_stopped(
+    index: int, item: Item, sending: Awaitable[tuple[int, CaseResult]]
+) -> tuple[int, CaseResult]:
+    """The item's result, or, when the run stopped before its answers came, its not-judged result."""
+    try:
+        return await sending
+    except TargetStopped as stop:
+        return index, not_judged(item, stop.reason)
+
+
+def _stopped_by(sender: Sender, results: Sequence[CaseResult | None]) -> str | None:
+    """Why the run stopped, when it did before the end: a stop after the last item cut nothing."""
+    if not isinstance(sender, Watchdog) or not any(r is not None and was_not_judged(r) for r in results):
+        return None
+    return sender.stopped
 
 
 def _scenario_owners(checks: Sequence[Check], items: Sequence[Item]) -> dict[str, Check]:
@@ -279,9 +313,7 @@ async def _send_requests(scenario: Scenario, sender: Sender) -> list[Exchange]:
             unanswered = exchanges[-1]
             exchanges.extend(_unsent(unanswered, r) for r in scenario.requests[start:])
             break
-        sends = (
-            sender.send(scenario.id, start + k, r.body, r.auth, r.route) for k, r in enumerate(wave)
-        )
+        sends = (sender.send(scenario.id, start + k, r.body, r.auth, r.route) for k, r in enumerate(wave))
         exchanges.extend(await asyncio.gather(*sends))
     return exchanges
 
@@ -313,7 +345,9 @@ async def send_and_judge(
     exclusive scenario still runs alone.
     """
     owner = _scenario_owners(checks, [item])
-    _, result = await _scheduled(schedule or Schedule(), 0, item, checks, owner, sender, facts)
+    _, result = await _unless_stopped(
+        0, item, _scheduled(schedule or Schedule(), 0, item, checks, owner, sender, facts)
+    )
     return result
 
 

@@ -34,6 +34,7 @@ def summarise(
     facts: RunFacts,
     *,
     reason: str | None,
+    stopped: str | None = None,
     extra_requests: int,
     started_at: str,
     finished_at: str,
@@ -73,6 +74,9 @@ def summarise(
     verdict: Verdict
     if reason is not None:
         verdict, exit_code = "error", EXIT_UNTESTABLE
+    elif stopped is not None:
+        # What was not sent was not judged: the run cannot pass, whatever the rest did.
+        verdict, exit_code = "fail", EXIT_FAIL
     else:
         blocking = [f for f in failures if not f.baselined and (f.severity == "must" or config.strict)]
         verdict, exit_code = ("fail", EXIT_FAIL) if blocking else ("pass", EXIT_PASS)
@@ -112,6 +116,7 @@ def summarise(
         cases=cases,
         baseline=baseline,
         schema=config.schema,
+        stopped=stopped,
     )
 
 

@@ -113,6 +113,7 @@ def _check_timeouts(settings: TransportSettings) -> None:
         ("--timeout", settings.read_timeout_s),
         ("--connect-timeout", settings.connect_timeout_s),
         ("--response-timeout", settings.max_response_s),
+        ("--idle-timeout", settings.idle_timeout_s),
     ):
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not number or not math.isfinite(value) or value <= 0:

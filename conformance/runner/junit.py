@@ -53,6 +53,10 @@ def junit_tree(result: RunResult) -> ET.ElementTree[ET.Element]:
         case = ET.SubElement(suite, "testcase", classname="target", name="target is testable", time="0")
         ET.SubElement(case, "error", message=result.reason, type="untestable").text = result.reason
         tests, errors = 1, 1
+    if result.stopped is not None:
+        case = ET.SubElement(suite, "testcase", classname="target", name="target kept answering", time="0")
+        ET.SubElement(case, "error", message=result.stopped, type="stopped").text = result.stopped
+        tests, errors = tests + 1, errors + 1
 
     if result.load is not None and result.reason is None:
         tests, failures, skipped = _load_testcases(suite, result)

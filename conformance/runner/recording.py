@@ -1,10 +1,12 @@
 """Recordings: every exchange of a run, redacted, as JSON lines that `replay` re-judges offline.
 
 The first line is a header (target, seed, profile, whether the run had a
-token); each further line is one case or scenario with its exchanges::
+token); each further line is one case or scenario with its exchanges, and a
+run that stopped sending (its target stopped answering) ends with why::
 
     {"format": "workers-ai-conformance/recording", "format_version": 1, "target": {...}, ...}
     {"item": {"type": "case", "id": "boundary/seed-max", ...}, "exchanges": [{...}]}
+    {"stopped": "the target stopped answering: 3 requests in a row got no answer in time ..."}
 """
 
 from __future__ import annotations
@@ -64,16 +66,21 @@ class Recorder:
         redacted = [exchange_to_json(redact_exchange(e, self._secrets)) for e in exchanges]
         self._write({"item": item_to_json(item), "exchanges": redacted})
 
+    def stopped(self, reason: str) -> None:
+        """Say why the run stopped sending: its replay then fails for the same reason."""
+        self._write({"stopped": reason})
+
     def close(self) -> None:
         self._stream.close()
 
 
 @dataclass(frozen=True)
 class Recording:
-    """A loaded recording: its header and each item with its exchanges."""
+    """A loaded recording: its header, each item with its exchanges, and why the run stopped, if it did."""
 
     header: dict[str, Any]
     items: list[tuple[Case | Scenario, tuple[Exchange, ...]]]
+    stopped: str | None = None
 
 
 def load_recording(path: Path) -> Recording:
@@ -85,17 +92,21 @@ def load_recording(path: Path) -> Recording:
         if header.get("format") != FORMAT:
             raise ValueError(f"format is {header.get('format')!r}, not {FORMAT!r}")
         items = []
+        stopped: str | None = None
         for line in lines[1:]:
             if line.strip():
                 # A line wraps a target's JSON (read at MAX_DEPTH) in a few levels of its own.
                 entry = read_json(line, max_depth=2 * MAX_DEPTH)
+                if "stopped" in entry:
+                    stopped = str(entry["stopped"])
+                    continue
                 exchanges = tuple(exchange_from_json(e) for e in entry["exchanges"])
                 items.append((item_from_json(entry["item"]), exchanges))
     except FileNotFoundError:
         raise UsageError(f"RECORDING={str(path)!r} does not exist") from None
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise UsageError(f"RECORDING={str(path)!r} is not a recording ({exc})") from None
-    return Recording(header, items)
+    return Recording(header, items, stopped)
 
 
 def item_to_json(item: Case | Scenario) -> dict[str, Any]:
@@ -175,6 +186,8 @@ def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
             "ttfe_s": exchange.timing.ttfe_s,
         },
         "framing": list(exchange.framing),
+        "unanswered": exchange.unanswered,
+        "retried": [exchange_to_json(r) for r in exchange.retried],
     }
 
 
@@ -214,5 +227,7 @@ def exchange_from_json(data: dict[str, Any]) -> Exchange:
         data["retries"],
         tuple(data.get("retry_waits", ())),
         Timing(t["total_s"], t["ttfb_s"], t["ttfe_s"]),
-        tuple(data.get("framing", ())),
+        framing=tuple(data.get("framing", ())),
+        unanswered=data.get("unanswered"),
+        retried=tuple(exchange_from_json(r) for r in data.get("retried", ())),
     )

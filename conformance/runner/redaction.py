@@ -152,6 +152,8 @@ def redact_exchange(exchange: Exchange, secrets: Sequence[str]) -> Exchange:
         body=redact_body(exchange.body, secrets, event_stream=streamed),
         stream=None if exchange.stream is None else redact_stream(exchange.stream, secrets),
         error=None if exchange.error is None else redact_secrets(exchange.error, secrets),
+        framing=tuple(redact_secrets(fault, secrets) for fault in exchange.framing),
+        retried=tuple(redact_exchange(answer, secrets) for answer in exchange.retried),
     )
 
 

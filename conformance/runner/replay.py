@@ -14,6 +14,7 @@ from conformance.checks import CheckRegistry, CheckSkipped, PlanContext, RunFact
 from conformance.checks.subjects import Route
 from conformance.contract import DEFAULT_SCHEMA_VERSION
 from conformance.runner._engine import PROBE_BODY, Plan, _drive, execute
+from conformance.runner._stopping import TargetStopped
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event
 from conformance.runner.recording import Recording, load_recording
@@ -21,16 +22,19 @@ from conformance.transport import Auth, Exchange
 
 
 class _RecordedSender:
-    def __init__(self, items: Mapping[str, Sequence[Exchange]]) -> None:
+    def __init__(self, items: Mapping[str, Sequence[Exchange]], stopped: str | None = None) -> None:
         self._exchanges = {
             (item_id, index): exchange
             for item_id, exchanges in items.items()
             for index, exchange in enumerate(exchanges)
         }
+        self._stopped = stopped
 
     async def send(
         self, item_id: str, index: int, body: Any, auth: Auth, route: Route | None = None
     ) -> Exchange:
+        if self._stopped is not None and (item_id, 0) not in self._exchanges:
+            raise TargetStopped(self._stopped)  # the recorded run stopped before this was answered
         recorded = self._exchanges.get((item_id, index))
         if recorded is None:  # a follow-up the recording's run did not send
             return Exchange(
@@ -90,8 +94,8 @@ async def _replay(config: RunConfig, recording: Recording, facts: RunFacts) -> A
                 skipped[check.id] = "the recording holds no scenario for this check"
             except CheckSkipped as exc:  # the live run skipped it for this reason too
                 skipped[check.id] = exc.reason
-    sender = _RecordedSender({item.id: exchanges for item, exchanges in recording.items})
-    async for event in execute(config, selected, items, skipped, sender, facts):
+    sender = _RecordedSender({item.id: exchanges for item, exchanges in recording.items}, recording.stopped)
+    async for event in execute(config, selected, items, skipped, sender, facts, stopped=recording.stopped):
         yield event
 
 
@@ -110,17 +114,28 @@ def replay_items(
     exchanges: Mapping[str, Sequence[Exchange]],
     *,
     probe: Exchange | None = None,
+    stopped: str | None = None,
 ) -> Iterator[Event]:
     """Judge exchanges sent elsewhere as one run of ``plan``'s items that have them.
 
     The pytest plugin sends items as pytest reaches them (under xdist, each
     worker its own); what they received is judged here as one run, with the
-    probe's answer when one was sent, so the reports are those of `run`.
+    probe's answer when one was sent, so the reports are those of `run`;
+    ``stopped`` says why the sending stopped early, if it did (`Watchdog`).
     """
     facts = RunFacts(has_token=config.token is not None, schema=config.schema)
     items = [item for item in plan.items if item.id in exchanges]
     sender = _RecordedSender(exchanges)
     recorded = _RecordedProbe(probe) if probe is not None else None
     return _drive(
-        execute(config, config.selected_checks(), items, dict(plan.skipped), sender, facts, probe=recorded)
+        execute(
+            config,
+            config.selected_checks(),
+            items,
+            dict(plan.skipped),
+            sender,
+            facts,
+            probe=recorded,
+            stopped=stopped,
+        )
     )

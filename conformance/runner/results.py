@@ -93,6 +93,8 @@ class RunResult:
     """The verdict and everything the reports are built from.
 
     ``exit_code`` is what the CLI exits with: 0 pass, 1 fail, 3 untestable.
+    ``stopped`` says why the run stopped sending before the end (its target
+    stopped answering); such a run fails.
     """
 
     verdict: Verdict
@@ -111,6 +113,8 @@ class RunResult:
     baseline: BaselineReport | None = None
     load: dict[str, Any] | None = None
     """A load test's figures and gates (``conformance load``), JSON-ready; None for every other run."""
+    stopped: str | None = None
+    """Why the run stopped sending before the end (a target that went silent); None when it did not."""
     secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """Secrets still to take out of the values: `redacted` does. A run's own result comes redacted (empty)."""
     differences: Differences | None = None

@@ -30,6 +30,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "verdict": result.verdict,
         "exit_code": result.exit_code,
         "reason": result.reason,
+        "stopped": result.stopped,
         "toolkit": {
             "version": toolkit_version(),
             "schema_version": result.schema.name,
@@ -167,7 +168,7 @@ def _tokens(exchange: Exchange) -> dict[str, Any] | None:
 
 
 def _exchange(exchange: Exchange) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "request": {
             "method": exchange.method,
             "url": exchange.url,
@@ -183,6 +184,11 @@ def _exchange(exchange: Exchange) -> dict[str, Any]:
             "ttfe_s": _round(exchange.timing.ttfe_s),
         },
     }
+    if exchange.unanswered is not None:
+        document["unanswered"] = exchange.unanswered  # additive: which wait ran out
+    if exchange.retried:
+        document["retried"] = [_response(r) for r in exchange.retried]  # additive: the answers retried
+    return document
 
 
 def _request_body(body: Any) -> dict[str, Any]:

@@ -25,6 +25,8 @@ def summary_markdown(result: RunResult) -> str:
     ]
     if result.reason:
         lines += [f"**Reason:** {result.reason}", ""]
+    if result.stopped:
+        lines += [f"**Stopped:** {result.stopped}", ""]
     if result.load is not None:
         lines += _load_lines(result.load)
     else:

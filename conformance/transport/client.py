@@ -26,6 +26,7 @@ from conformance.contract import MODEL, run_path
 from conformance.transport.decoding import (
     ACCEPTED_ENCODINGS,
     BodyDecoder,
+    CappedBody,
     DecodingError,
     StackedDecoder,
     body_decoder,
@@ -56,6 +57,12 @@ class TransportSettings:
     max_body_bytes: int = 8 * MiB  # decoded bytes: a gzip bomb is cut here, not after inflating
     max_stream_events: int = 10_000
     max_response_s: float = 300.0  # the whole response, head to last byte, streamed or not
+    # The longest a stream may go without a byte once its head came. A model sends a token every
+    # few tens of milliseconds on a GPU and every second or so for a 13B model on a CPU; even the
+    # first event after a 131072-character prompt comes within seconds on a GPU. A minute of
+    # silence is a stalled stream, not a slow model, and it is half the read timeout, which bounds
+    # the wait for a non-streamed answer that only comes once the whole text is generated.
+    idle_timeout_s: float = 60.0
 
 
 class Client:
@@ -130,6 +137,7 @@ class Client:
         content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         wants_stream = isinstance(body, dict) and body.get("stream") is True
         waits: list[float] = []
+        retried: list[Exchange] = []  # kept: a refusal is judged even when a retry succeeds
         while True:
             async with self._slots:
                 exchange = await self._attempt(url, content, sent, shown, body, wants_stream)
@@ -138,8 +146,9 @@ class Client:
             wait = _retry_after(exchange.headers.get("retry-after"), attempt=len(waits))
             wait = min(wait, self.settings.max_retry_wait_s)
             waits.append(wait)
+            retried.append(exchange)
             await asyncio.sleep(wait)
-        return _with_retries(exchange, waits)
+        return _with_retries(exchange, waits, retried)
 
     async def _attempt(
         self,
@@ -179,7 +188,8 @@ class Client:
                     response = await self._http.send(request, stream=True)
             except TimeoutError:
                 error = f"no response head within the response time cap of {s.max_response_s:g} s"
-                return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
+                timing = Timing(time.perf_counter() - started)
+                return Exchange(**base, error=error, unanswered="response", timing=timing)
             except httpx.ProtocolError as exc:  # 10 000 headers, a TLS record, noise: h11 refuses it
                 head = final_head(bytes(wire.head))
                 faults = head_faults(head) if head is not None else []
@@ -188,7 +198,8 @@ class Client:
                 error = f"{NOT_HTTP}: {_describe(exc)}"
                 return Exchange(**base, error=error, timing=Timing(time.perf_counter() - started))
             except httpx.HTTPError as exc:
-                return Exchange(**base, error=_describe(exc), timing=Timing(time.perf_counter() - started))
+                timing = Timing(time.perf_counter() - started)
+                return Exchange(**base, error=_describe(exc), unanswered=_silence(exc), timing=timing)
             try:
                 return await self._read(response, base, wants_stream, started, deadline, wire)
             finally:
@@ -208,7 +219,9 @@ class Client:
         head = final_head(bytes(wire.head))
         framing = head_faults(head) if head is not None else []
         if wants_stream and 200 <= response.status_code < 300:
-            raw, truncated, facts, ttfe, fault = await self._read_stream(response, started, deadline, head)
+            raw, truncated, facts, ttfe, fault, silence = await self._read_stream(
+                response, started, deadline, head
+            )
             framing += _after_body(
                 fault, facts.broke_at is None or facts.broke_at.startswith(_NO_DONE), head, wire
             )
@@ -221,8 +234,9 @@ class Client:
                 stream=facts,
                 timing=Timing(time.perf_counter() - started, ttfb, ttfe),
                 framing=tuple(framing),
+                unanswered=silence,
             )
-        raw, truncated, cut, fault = await self._read_body(response, deadline, head)
+        raw, truncated, cut, fault, silence = await self._read_body(response, deadline, head)
         framing += _after_body(fault, cut is None, head, wire)
         return Exchange(
             **base,
@@ -233,44 +247,48 @@ class Client:
             error=cut,
             timing=Timing(time.perf_counter() - started, ttfb),
             framing=tuple(framing),
+            unanswered=silence,
         )
 
     async def _read_body(
         self, response: httpx.Response, deadline: float, head: Head | None
-    ) -> tuple[bytes, bool, str | None, str | None]:
-        """The decoded body, whether it was cut, why it was cut or is odd, and the framing fault found."""
+    ) -> tuple[bytes, bool, str | None, str | None, str | None]:
+        """The decoded body, whether it was cut, why it was cut or is odd, the framing fault found,
+        and which wait ran out if one did."""
         s = self.settings
-        decoder, fault = _decoder(response, s.max_body_bytes)
+        body, fault = _capped(response, s.max_body_bytes)
         note = f"{fault}; the body is kept as sent" if fault else None
-        chunks: list[bytes] = []
         received = 0
         try:
             async with asyncio.timeout_at(deadline):
                 async for raw in response.aiter_raw():
                     received += len(raw)
-                    chunks.append(decoder.feed(raw))
-                    if decoder.over_limit:
+                    body.feed(raw)
+                    if body.over_limit:
                         cut = f"body cut at the byte cap of {_size(s.max_body_bytes)} (decoded)"
-                        return b"".join(chunks)[: s.max_body_bytes], True, note or cut, fault
-                chunks.append(decoder.flush())
-        except TimeoutError:
+                        return body.finish()[0], True, note or cut, fault, None
+                data, truncated = body.finish()
+        except TimeoutError:  # its head came: an unfinished answer, not silence
             cut = f"body cut at the response time cap of {s.max_response_s:g} s"
-            return b"".join(chunks), True, cut, fault
+            return body.partial()[0], True, cut, fault, None
         except httpx.HTTPError as exc:
             found = body_fault(str(exc), head, received)
-            return b"".join(chunks), False, f"body cut short: {found or _describe(exc)}", found
+            return (*body.partial(), f"body cut short: {found or _describe(exc)}", found, _silence(exc))
         except DecodingError as exc:
-            return b"".join(chunks), False, str(exc), str(exc)
-        return b"".join(chunks), False, note, fault
+            return (*body.partial(), str(exc), str(exc), None)
+        return data, truncated, note, fault, None
 
     async def _read_stream(
         self, response: httpx.Response, started: float, deadline: float, head: Head | None
-    ) -> tuple[bytes, bool, StreamFacts, float | None, str | None]:
+    ) -> tuple[bytes, bool, StreamFacts, float | None, str | None, str | None]:
+        """The stream's head bytes, whether there were more, its facts, time to first event,
+        the framing fault found, and which wait ran out if one did."""
         s = self.settings
         decoder = SSEDecoder()
         body, fault = _decoder(response, s.max_body_bytes)
         note = f"{fault}; the body is kept as sent" if fault else None
         received = 0
+        silence: str | None = None
         events: list[str] = []
         kept = bytearray()
         total = 0
@@ -305,12 +323,22 @@ class Client:
             return None
 
         async def pump() -> str | None:
-            nonlocal received
-            async for raw in response.aiter_raw():
+            nonlocal received, silence
+            chunks = response.aiter_raw()
+            while True:
+                try:
+                    async with asyncio.timeout(s.idle_timeout_s):
+                        raw = await anext(chunks, None)
+                except TimeoutError:
+                    silence = "idle"
+                    return f"stalled after {len(events)} events: no bytes for {s.idle_timeout_s:g} s"
+                if raw is None:
+                    break
                 received += len(raw)
-                stop = chunk_in(body.feed(raw))
-                if stop is not None:
-                    return stop
+                for piece in body.pieces(raw):
+                    stop = chunk_in(piece)
+                    if stop is not None:
+                        return stop
             stop = chunk_in(body.flush())
             take([e.data for e in decoder.close()])
             return stop
@@ -318,9 +346,10 @@ class Client:
         try:
             async with asyncio.timeout_at(deadline):
                 broke_at = await pump()
-        except TimeoutError:
+        except TimeoutError:  # events kept coming, or the idle timeout would have ended it first
             broke_at = f"time cap of {s.max_response_s:g} s reached after {len(events)} events"
         except httpx.HTTPError as exc:
+            silence = _silence(exc)
             fault = body_fault(str(exc), head, received) or fault
             broke_at = f"connection broke after {len(events)} events: {fault or _describe(exc)}"
         except DecodingError as exc:
@@ -340,7 +369,26 @@ class Client:
             partial_event=decoder.pending,
             misnamed=tuple(decoder.misnamed),
         )
-        return bytes(kept), total > len(kept), facts, first_event, fault
+        return bytes(kept), total > len(kept), facts, first_event, fault, silence
+
+
+def _capped(response: httpx.Response, limit: int) -> tuple[CappedBody, str | None]:
+    """A whole body's reader, and the fault when its encoding is one the client did not ask for."""
+    try:
+        return CappedBody(response.headers.get("content-encoding"), limit=limit), None
+    except DecodingError as exc:
+        return CappedBody(None, limit=limit), str(exc)
+
+
+def _silence(exc: httpx.HTTPError) -> str | None:
+    """Which wait ran out (`SILENCES`), when ``exc`` is the target not answering in time."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connect"
+    if isinstance(exc, httpx.ConnectError):
+        return "refused"
+    if isinstance(exc, httpx.TimeoutException):
+        return "read"
+    return None
 
 
 _NO_DONE = "stream ended without data: [DONE]"
@@ -411,7 +459,7 @@ def _retry_after(value: str | None, *, attempt: int) -> float:
     return 0.5 * 2.0**attempt
 
 
-def _with_retries(exchange: Exchange, waits: list[float]) -> Exchange:
+def _with_retries(exchange: Exchange, waits: list[float], retried: list[Exchange]) -> Exchange:
     if not waits:
         return exchange
-    return replace(exchange, retries=len(waits), retry_waits=tuple(waits))
+    return replace(exchange, retries=len(waits), retry_waits=tuple(waits), retried=tuple(retried))

@@ -22,6 +22,13 @@ NOT_HTTP = "not an HTTP response"
 """How an exchange's ``error`` starts when the bytes that came back were not HTTP/1.1."""
 
 
+SILENCES = ("connect", "refused", "read", "idle", "response")
+"""Why a target gave no answer in time, as `Exchange.unanswered` says it: no connection within the
+connect timeout, the connection refused, no byte within the read timeout, a stream with no byte
+within the idle timeout, no response head within the response time cap. A response cut at the
+time cap while its bytes kept coming is an answer, not silence."""
+
+
 @dataclass(frozen=True)
 class Timing:
     """Seconds from sending the request: to the end, to the first body byte, to the first SSE event."""
@@ -75,6 +82,9 @@ class Exchange:
     response keeps its facts in ``stream`` instead. ``framing`` names, one
     sentence each, what broke the HTTP/1.1 framing rules (RFC 9112 message
     length, RFC 9110 content codings); it is empty for a well-framed response.
+    ``unanswered`` says which wait ran out when the target went silent (one of
+    `SILENCES`), and ``retried`` holds the answers the client retried (429,
+    503), oldest first.
     """
 
     method: str
@@ -91,6 +101,8 @@ class Exchange:
     retry_waits: tuple[float, ...] = ()
     timing: Timing = field(default_factory=Timing)
     framing: tuple[str, ...] = ()
+    unanswered: str | None = None
+    retried: tuple[Exchange, ...] = ()
 
     @property
     def content_type(self) -> str | None:
