@@ -51,7 +51,10 @@ class TransportSettings:
 
     concurrency: int = 4
     connect_timeout_s: float = 10.0
-    read_timeout_s: float = 120.0
+    # A non-streamed answer only comes once its whole text is generated: 90 s covers 256 tokens of
+    # a 13B model on a GPU many times over, and keeps the stop of a hung run (3 timeouts in a row,
+    # all in flight together) under two minutes (docs/runner.md, "A target that stops answering").
+    read_timeout_s: float = 90.0
     max_retries: int = 2
     max_retry_wait_s: float = 30.0
     max_body_bytes: int = 8 * MiB  # decoded bytes: a gzip bomb is cut here, not after inflating
