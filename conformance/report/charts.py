@@ -77,14 +77,17 @@ def _nice_step(span: float, ticks: int = 5) -> float:
     return 10 * magnitude
 
 
-def _number(value: float) -> str:
+def tick_label(value: float) -> str:
+    """A chart's number: whole with thousands separators from 100 up, else three significant digits.
+
+    >>> [tick_label(v) for v in (0, 0.005, 0.0125, 2.5, 12.5, 1250)]
+    ['0', '0.005', '0.0125', '2.5', '12.5', '1,250']
+    """
     if value == 0:
         return "0"
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}".rstrip("0").rstrip(".")
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
 
 
 def histogram(samples: Sequence[tuple[str, float]], classes: Sequence[str], unit: str) -> Markup:
@@ -126,7 +129,7 @@ def histogram(samples: Sequence[tuple[str, float]], classes: Sequence[str], unit
             f'<line x1="{x(tick):.1f}" y1="{TOP + plot_h}" x2="{x(tick):.1f}" '
             f'y2="{TOP + plot_h + 4}" class="axis"/>'
             f'<text x="{x(tick):.1f}" y="{HEIGHT - BOTTOM + 18}" class="tick" '
-            f'text-anchor="middle">{_number(tick)}</text>'
+            f'text-anchor="middle">{tick_label(tick)}</text>'
         )
         tick += step
     for n in sorted({0, round(tallest / 2), tallest}):
@@ -140,7 +143,7 @@ def histogram(samples: Sequence[tuple[str, float]], classes: Sequence[str], unit
             continue
         low_edge, high_edge = index * width, (index + 1) * width
         last = overflow and index == BINS - 1
-        label = f"≥ {_number(low_edge)}" if last else f"{_number(low_edge)} to {_number(high_edge)}"
+        label = f"≥ {tick_label(low_edge)}" if last else f"{tick_label(low_edge)} to {tick_label(high_edge)}"
         shares = ", ".join(f"{klass} {n:,}" for klass, n in stack.items() if n)
         parts.append(f"<g><title>{escape(label)} {escape(unit)}: {total:,} cases ({escape(shares)})</title>")
         base = 0

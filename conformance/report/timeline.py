@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from conformance.report.charts import tick_label
+
 WIDTH, HEIGHT = 400, 190
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 24
 
@@ -29,12 +31,6 @@ def _nice(high: float) -> float:
         if high <= factor * magnitude:
             return float(factor * magnitude)
     return float(10 * magnitude)
-
-
-def _number(value: float) -> str:
-    if value >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
 
 
 def line_chart(lines: Sequence[Line], unit: str) -> Markup:
@@ -61,13 +57,13 @@ def line_chart(lines: Sequence[Line], unit: str) -> Markup:
         parts.append(
             f'<line x1="{LEFT}" y1="{y(level):.1f}" x2="{WIDTH - RIGHT}" y2="{y(level):.1f}" class="grid"/>'
             f'<text x="{LEFT - 6}" y="{y(level) + 4:.1f}" class="tick" '
-            f'text-anchor="end">{_number(level)}</text>'
+            f'text-anchor="end">{tick_label(level)}</text>'
         )
     for fraction in (0.0, 0.5, 1.0):
         t = t_high * fraction
         parts.append(
             f'<text x="{x(t):.1f}" y="{HEIGHT - BOTTOM + 18}" class="tick" '
-            f'text-anchor="middle">{_number(t)} s</text>'
+            f'text-anchor="middle">{tick_label(t)} s</text>'
         )
     for label, colour, values in lines:
         segment: list[str] = []
