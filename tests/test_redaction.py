@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -28,11 +29,16 @@ def echoed(token: str, **dumps: bool) -> str:
     return json.dumps(body, **dumps)
 
 
+def stands_alone(token: str, text: str) -> bool:
+    """Whether ``token`` is in ``text`` as a word of its own (how a short token is found and redacted)."""
+    return re.search(rf"(?<!\w){re.escape(token)}(?!\w)", text) is not None
+
+
 @pytest.mark.parametrize("token", ["e", 'q"u\\o', "é", "true", "result", "null", "1"])
 def test_an_echoed_token_leaves_json_that_parses_with_keys_and_literals_kept(token: str) -> None:
     for text in (echoed(token), echoed(token, ensure_ascii=False)):
         redacted = json.loads(redact_json_text(text, [token]))
-        assert token not in redacted["result"]["response"]
+        assert not stands_alone(token, redacted["result"]["response"])
         assert redacted["result"]["response"].endswith("[REDACTED])")
         assert set(redacted) == {"result", "success", "errors", "messages"}
         assert redacted["success"] is True and redacted["errors"] == []
@@ -73,25 +79,33 @@ def test_an_exchange_keeps_the_request_and_the_media_type() -> None:
         request_headers={"authorization": "Bearer [REDACTED]", "content-type": "application/json"},
         request_body={"prompt": "hello"},
         status=200,
-        headers={"content-type": "text/event-stream; note=hello", "x-echo": "Bearer e"},
-        body=b'data: {"response":"hello"}\n\ndata: [DONE]\n\n',
-        stream=StreamFacts(events=('{"response":"hello"}', "[DONE]"), done=True, broke_at="hello"),
-        error="ReadError: hello",
+        headers={"content-type": "text/event-stream; note=e", "x-echo": "Bearer e"},
+        body=b'data: {"response":"hello e"}\n\ndata: [DONE]\n\n',
+        stream=StreamFacts(events=('{"response":"hello e"}', "[DONE]"), done=True, broke_at="hello e"),
+        error="ReadError: hello e",
     )
     redacted = redact_exchange(exchange, ["e"])
     assert redacted.url == exchange.url and redacted.request_body == exchange.request_body
     assert redacted.request_headers == exchange.request_headers
-    assert redacted.headers["x-echo"] == "B[REDACTED]ar[REDACTED]r [REDACTED]"
-    assert redacted.headers["content-type"] == "text/event-stream; not[REDACTED]=h[REDACTED]llo"
+    # A one-character token is taken out where it stands alone, not out of "Bearer" or "hello".
+    assert redacted.headers["x-echo"] == "Bearer [REDACTED]"
+    assert redacted.headers["content-type"] == "text/event-stream; note=[REDACTED]"
     assert redacted.content_type == "text/event-stream"  # read again by a replay
-    assert redacted.body == b'data: {"response":"h[REDACTED]llo"}\n\ndata: [DONE]\n\n'
+    assert redacted.body == b'data: {"response":"hello [REDACTED]"}\n\ndata: [DONE]\n\n'
     assert redacted.stream is not None
-    assert redacted.stream.events == ('{"response":"h[REDACTED]llo"}', "[DONE]")
+    assert redacted.stream.events == ('{"response":"hello [REDACTED]"}', "[DONE]")
     assert (
-        redacted.stream.broke_at == "h[REDACTED]llo"
-        and redacted.error == "R[REDACTED]adError: h[REDACTED]llo"
+        redacted.stream.broke_at == "hello [REDACTED]"
+        and redacted.error == "ReadError: hello [REDACTED]"
     )
     assert redact_exchange(exchange, []) is exchange
+
+
+def test_a_token_of_eight_characters_or_more_is_taken_out_wherever_it_stands() -> None:
+    token = "s3cr3t-t0k3n"
+    assert redact_secrets(f"x{token}y and Bearer {token}", [token]) == "x[REDACTED]y and Bearer [REDACTED]"
+    # A short one inside a word stays: it is just text there.
+    assert redact_secrets("Bearer true; untrue", ["true"]) == "Bearer [REDACTED]; untrue"
 
 
 def test_an_empty_secret_is_skipped() -> None:

@@ -8,7 +8,10 @@ report stays valid whatever the token is: one character, one that JSON escapes
 (``"``, ``\\``, ``é``), a common word such as ``true`` or ``result``.
 
 - Plain text (a message, a header value, a body that is not JSON): every
-  occurrence of the token is replaced by ``[REDACTED]``.
+  occurrence of the token is replaced by ``[REDACTED]``. A token shorter than
+  `WHOLE_WORD_BELOW` characters is replaced only where it stands as a word of
+  its own (no letter, digit or ``_`` right before or after it): a token ``e``
+  is taken out of ``Bearer e``, not out of every word that holds an ``e``.
 - JSON text (a body, a stream event): the token is replaced inside each string
   value, found after JSON unescaping; keys, numbers, ``true``/``false``/``null``
   and the punctuation stay as the target sent them, so the text still parses.
@@ -34,6 +37,12 @@ _KEY_FOLLOWS = re.compile(r"[ \t\r\n]*:")
 _LINE_END = re.compile(r"(\r\n|\r|\n)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+WHOLE_WORD_BELOW = 8
+"""A secret shorter than this is redacted only where it stands alone: inside a word it is just text.
+
+Real API tokens are 40 characters; a short test token (``e``, ``true``) would
+otherwise take every matching letter or word out of every message."""
+
 
 def redact_secrets(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every secret replaced by ``[REDACTED]``: for plain text, never for JSON text.
@@ -42,12 +51,17 @@ def redact_secrets(text: str, secrets: Iterable[str]) -> str:
     also looked for as JSON and repr escape it (``q\\"u`` for ``q"u``). An empty
     secret is skipped (replacing "" would pad every character).
 
-    >>> redact_secrets("Bearer s3cret", ["s3cret"])
+    >>> redact_secrets("Bearer s3cret-t0ken", ["s3cret-t0ken"])
     'Bearer [REDACTED]'
+    >>> redact_secrets("Received: the answer (you sent Bearer e)", ["e"])
+    'Received: the answer (you sent Bearer [REDACTED])'
     """
     for secret in secrets:
         for form in _written_forms(secret):
-            text = text.replace(form, REDACTED)
+            if len(secret) >= WHOLE_WORD_BELOW:
+                text = text.replace(form, REDACTED)
+            elif form in text:
+                text = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", REDACTED, text)
     return text
 
 
