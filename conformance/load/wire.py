@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.contract import MODEL, run_path
-from conformance.transport import DONE, NOT_HTTP, REDACTED, Exchange, SSEDecoder, StreamFacts, Timing
+from conformance.transport import DONE, NOT_HTTP, REDACTED, Exchange, SSEDecoder, StreamFacts, Target, Timing
 from conformance.transport import TransportSettings as Caps
 from conformance.transport.decoding import ACCEPTED_ENCODINGS, BodyDecoder, DecodingError
 
@@ -78,6 +78,11 @@ class Connection:
             self._headers["Authorization"] = f"Bearer {token}"
             self.shown["authorization"] = f"Bearer {REDACTED}"
         self._connection: http.client.HTTPConnection | None = None
+
+    @classmethod
+    def for_target(cls, target: Target, caps: Caps | None = None) -> Connection:
+        """A connection to ``target``'s run route, with its token."""
+        return cls(target.base_url, target.account_id, model=target.model, token=target.token, caps=caps)
 
     def close(self) -> None:
         if self._connection is not None:
