@@ -135,10 +135,8 @@ class ConformancePlugin:
         """The session's plan, made without starting anything: collection needs no server."""
         if self._plan is None:
             named = self.settings.require_target()
-            if named.embedded:
-                named = named.served_at(
-                    named.base_url, "planning"
-                )  # a plan only asks whether there is a token
+            if named.embedded:  # a plan only asks whether there is a token
+                named = named.served_at(named.base_url, "planning")
             self._plan = plan_run(self.settings.run_config(named, seed=self.seed))
         return self._plan
 
@@ -194,9 +192,9 @@ class ConformancePlugin:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         s = self.settings
-        where = (
-            "the embedded reference server" if s.embedded else s.target.base_url if s.target else "no target"
-        )
+        where = "no target" if s.target is None else s.target.base_url
+        if s.embedded:
+            where = "the embedded reference server"
         return [
             f"conformance: {s.profile} profile against {where}, seed {self.seed} "
             f"(rerun with --conformance-seed {self.seed})"

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -26,6 +27,7 @@ from conformance.runner import RunConfig
 from conformance.transport import Target, TransportSettings, token_from_environment
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -189,24 +191,19 @@ class _Reader:
         return text in _TRUE
 
     def integer(self, name: str) -> int | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            raise pytest.UsageError(f"{_label(self.labels, name)}={value!r} is not an integer") from None
+        return self._parsed(name, int, "an integer")
 
     def number(self, name: str) -> float | None:
+        return self._parsed(name, float, "a number of seconds")
+
+    def _parsed(self, name: str, parse: Callable[[str], T], what: str) -> T | None:
         value = self.text(name)
         if value is None:
             return None
         try:
-            return float(value)
+            return parse(value)
         except ValueError:
-            raise pytest.UsageError(
-                f"{_label(self.labels, name)}={value!r} is not a number of seconds"
-            ) from None
+            raise pytest.UsageError(f"{_label(self.labels, name)}={value!r} is not {what}") from None
 
     def names(self, name: str) -> tuple[str, ...]:
         value = self._raw(name)
