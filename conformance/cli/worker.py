@@ -7,6 +7,7 @@ conformance worker --embedded --check
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -84,7 +85,7 @@ def worker_command(
         with running_worker(
             binding, script=script, port=chosen_port, log_to_terminal=not check, toolchain=toolchain
         ) as running:
-            run_url = f"{binding.base_url.rstrip('/')}/accounts/{binding.account_id}/ai/run/{{model}}"
+            run_url = replace(binding, model="{model}").run_url  # the Worker names the model
             click.echo(f"workerd {toolchain.version}: env.AI.run forwards to POST {run_url}", err=True)
             if not binding.token:
                 click.echo("Auth: no token in the environment; the binding sends none.", err=True)

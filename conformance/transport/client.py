@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import httpx
 
-from conformance.contract import MODEL, run_path
+from conformance.contract import MODEL
 from conformance.transport.decoding import (
     ACCEPTED_ENCODINGS,
     BodyDecoder,
@@ -86,9 +86,7 @@ class Client:
         settings: TransportSettings | None = None,
     ) -> None:
         self.target = Target(base_url, account_id, model, token)
-        self._base = base_url.rstrip("/")
         self.url = self.target.run_url
-        self._token = token
         self._wrong_token = "conformance-wrong-" + secrets.token_hex(16)
         self.settings = settings or TransportSettings()
         self._slots = asyncio.Semaphore(self.settings.concurrency)
@@ -125,7 +123,7 @@ class Client:
             "accept-encoding": ACCEPTED_ENCODINGS,  # what BodyDecoder undoes (httpx's decoding is bypassed)
         }
         shown = dict(sent)
-        secret = {"token": self._token, "wrong": self._wrong_token, "none": None}[auth]
+        secret = {"token": self.target.token, "wrong": self._wrong_token, "none": None}[auth]
         if secret is not None:
             sent["authorization"] = f"Bearer {secret}"
             shown["authorization"] = f"Bearer {REDACTED}"
@@ -143,7 +141,9 @@ class Client:
             raise RuntimeError("Client.send() outside 'async with Client(...)'")
         url = self.url
         if account is not None or model is not None:
-            url = self._base + run_path(account or self.target.account_id, model or self.target.model)
+            url = replace(
+                self.target, account_id=account or self.target.account_id, model=model or self.target.model
+            ).run_url
         sent, shown = self._headers(auth)
         content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         wants_stream = isinstance(body, dict) and body.get("stream") is True
