@@ -18,6 +18,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "conformance"
 # the one exception hierarchy every layer raises, so any layer may import it.
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(),
+    # The option table the CLI and the pytest entry point derive their options from:
+    # the standard library only (tests/test_options.py), so every pytest run can read it.
+    "options": frozenset(),
     "contract": frozenset({"errors"}),
     "generation": frozenset({"errors", "contract"}),
     "transport": frozenset({"errors", "contract"}),
@@ -41,6 +44,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "cli": frozenset(
         {
             "errors",
+            "options",
             "contract",
             "generation",
             "transport",
@@ -61,7 +65,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     # `suite` is the module pytest collects (the plugin builds its items), and
     # `strategies` re-exports generation's Hypothesis strategies for users' tests.
     "pytest_plugin": frozenset(
-        {"errors", "contract", "generation", "transport", "checks", "runner", "report", "server"}
+        {"errors", "options", "contract", "generation", "transport", "checks", "runner", "report", "server"}
     ),
     "suite": frozenset(),
     "strategies": frozenset({"errors", "generation"}),

@@ -314,6 +314,22 @@ def test_ini_keys_and_environment_variables_configure_the_suite(
     bad.stderr.fnmatch_lines(["ERROR: conformance_strict (ini)='perhaps' is not true or false"])
 
 
+def test_the_runners_usage_errors_name_the_ini_key_or_variable_that_was_set(
+    pytester: pytest.Pytester, conformant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The runner raises a structured error (option, value, problem); the plugin words it with
+    # where the user set the value, and other options it mentions by the plugin's flags.
+    pytester.makeini(f"[pytest]\nconformance_base_url = {conformant}\nconformance_profile = fast\n")
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "X")
+    ini = pytester.runpytest("--pyargs", "conformance.suite", "-p", "no:cacheprovider")
+    assert ini.ret == pytest.ExitCode.USAGE_ERROR
+    ini.stderr.fnmatch_lines(["ERROR: conformance_profile (ini)='fast' is not one of smoke, standard, full"])
+    pytester.makeini(f"[pytest]\nconformance_base_url = {conformant}\n")
+    monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "a/b")
+    env = pytester.runpytest("--pyargs", "conformance.suite", "-p", "no:cacheprovider")
+    env.stderr.fnmatch_lines(["ERROR: $CLOUDFLARE_ACCOUNT_ID='a/b' is not an account id: *"])
+
+
 def test_the_suite_follows_the_schema_version_an_option_or_ini_key_names(pytester: pytest.Pytester) -> None:
     with fake_server({"serves_docs_2025_01"}, token=TOKEN) as url:
         page = pytester.runpytest(*suite(url, "-k", "image-bytes"))
@@ -394,10 +410,47 @@ def _subprocess_pytest(cwd: Path, *args: str, env: dict[str, str] | None = None)
 
 
 def test_an_unrelated_run_does_not_import_the_toolkit(pytester: pytest.Pytester) -> None:
+    # The entry point lives in the package: its lazy top level, the plugin package and the
+    # option table load, nothing more of the toolkit.
     pytester.makepyfile(
-        test_other="import sys\n\ndef test_light():\n    assert 'conformance' not in sys.modules\n"
+        test_other="""
+import sys
+
+def test_light():
+    loaded = sorted(m for m in sys.modules if m.startswith("conformance"))
+    assert loaded == [
+        "conformance", "conformance.options", "conformance.pytest_plugin", "conformance.pytest_plugin.entry"
+    ], loaded
+"""
     )
     output = _subprocess_pytest(pytester.path, "-q", "-p", "no:cacheprovider")
+    assert "1 passed" in output, output
+
+
+def test_the_entry_point_imports_neither_hypothesis_nor_httpx_nor_jsonschema_rs(
+    pytester: pytest.Pytester,
+) -> None:
+    # Other installed plugins (schemathesis's, Hypothesis's) import those themselves, so the
+    # entry point is loaded alone here.
+    pytester.makepyfile(
+        test_other="""
+import sys
+
+def test_light():
+    heavy = [m for m in ("hypothesis", "httpx", "jsonschema_rs") if m in sys.modules]
+    assert not heavy, heavy
+    assert "conformance.pytest_plugin.entry" in sys.modules
+"""
+    )
+    output = _subprocess_pytest(
+        pytester.path,
+        "-q",
+        "-p",
+        "conformance.pytest_plugin.entry",
+        "-p",
+        "no:cacheprovider",
+        env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
     assert "1 passed" in output, output
 
 

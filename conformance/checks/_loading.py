@@ -24,7 +24,8 @@ from types import ModuleType
 
 from conformance.errors import ConformanceError, UsageError
 
-OPTION = "--checks-module"
+FIELD = "checks_module"
+"""The option that names a checks module (``--checks-module``), for usage errors."""
 
 
 def load_check_modules(specs: Iterable[str]) -> list[ModuleType]:
@@ -45,8 +46,9 @@ def _load(spec: str) -> ModuleType:
         return _load_path(spec)
     if not all(part.isidentifier() for part in spec.split(".")):
         raise UsageError(
-            f"{OPTION}={spec!r} is neither a dotted module name (my_checks, ci.checks) "
-            "nor the path of a .py file"
+            "is neither a dotted module name (my_checks, ci.checks) nor the path of a .py file",
+            field=FIELD,
+            value=spec,
         )
     # A console script's sys.path starts at its own bin folder, not the
     # current directory; `python -m` starts at the current directory. Both
@@ -59,9 +61,11 @@ def _load(spec: str) -> ModuleType:
     except ModuleNotFoundError as exc:
         if exc.name is not None and (spec == exc.name or spec.startswith(exc.name + ".")):
             raise UsageError(
-                f"{OPTION}={spec!r} could not be imported: no module named {exc.name!r} "
+                f"could not be imported: no module named {exc.name!r} "
                 f"in {cwd} or on the Python path; run from the folder that holds it, "
-                "or pass the path of its .py file"
+                "or pass the path of its .py file",
+                field=FIELD,
+                value=spec,
             ) from None
         raise _failed(spec, exc) from None
     except Exception as exc:
@@ -76,9 +80,11 @@ def _load_path(spec: str) -> ModuleType:
     path = Path(spec)
     if not path.is_file():
         what = "is not a file" if path.exists() else "does not exist"
-        raise UsageError(f"{OPTION}={spec!r} {what}; pass the path of a .py file or a dotted module name")
+        raise UsageError(
+            f"{what}; pass the path of a .py file or a dotted module name", field=FIELD, value=spec
+        )
     if path.suffix != ".py":
-        raise UsageError(f"{OPTION}={spec!r} is not a .py file")
+        raise UsageError("is not a .py file", field=FIELD, value=spec)
     resolved = path.resolve()
     # One name per file, derived from where it lives: loading the file again
     # finds it in sys.modules instead of registering its checks twice, and a
@@ -89,7 +95,7 @@ def _load_path(spec: str) -> ModuleType:
         return sys.modules[name]
     module_spec = importlib.util.spec_from_file_location(name, resolved)
     if module_spec is None or module_spec.loader is None:
-        raise UsageError(f"{OPTION}={spec!r} cannot be loaded as a Python module")
+        raise UsageError("cannot be loaded as a Python module", field=FIELD, value=spec)
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module  # dataclasses and pickling look the module up while it runs
     try:
@@ -117,4 +123,4 @@ def _failed(spec: str, exc: Exception) -> UsageError:
             if f.filename != __file__ and "importlib" not in f.filename and not f.filename.startswith("<")
         ]
         where = f" ({frames[-1].filename}, line {frames[-1].lineno})" if frames else ""
-    return UsageError(f"{OPTION}={spec!r} could not be imported: {detail}{where}")
+    return UsageError(f"could not be imported: {detail}{where}", field=FIELD, value=spec)

@@ -111,11 +111,13 @@ class CheckRegistry:
         ['auth_enforced']
         """
         include, exclude = list(include), list(exclude)
-        for option, names in (("--check", include), ("--exclude-check", exclude)):
+        for option, names in (("check", include), ("exclude_check", exclude)):
             for name in names:
                 if name not in self._checks:
                     known = ", ".join(self._checks)
-                    raise UsageError(f"{option}={name!r} is not a registered check; known checks: {known}")
+                    raise UsageError(
+                        f"is not a registered check; known checks: {known}", field=option, value=name
+                    )
         chosen = [c for c in self._checks.values() if not include or c.id in include]
         return [c for c in chosen if c.id not in exclude]
 

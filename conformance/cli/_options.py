@@ -1,76 +1,61 @@
-"""Options that several subcommands share, declared once so their help reads the same everywhere."""
+"""The click options of `conformance.options`' table: ``@options_for("run")`` on a command.
+
+Each shared option is declared once, in the table; a command takes the ones
+the table gives it, so their names, types, defaults and environment variables
+read the same under every command (and in the pytest plugin).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from conformance.contract import DEFAULT_SCHEMA_VERSION, schema_versions
+from conformance.options import Option, taken_by
 
 F = TypeVar("F", bound=Callable[..., object])
 
-
-def schema_version_option(function: F) -> F:
-    """``--schema-version NAME``, passed to the command as ``schema_version`` (checked by the library)."""
-    return click.option(
-        "--schema-version",
-        "schema_version",
-        metavar="NAME",
-        default=DEFAULT_SCHEMA_VERSION,
-        show_default=True,
-        help="The published schema version to follow: "
-        + ", ".join(v.name for v in schema_versions())
-        + " (see `conformance schemas list`).",
-    )(function)
+_TYPES: dict[str, Any] = {
+    "text": None,
+    "integer": int,
+    "number": float,
+    "file": click.Path(path_type=Path, dir_okay=False),
+    "folder": click.Path(path_type=Path, file_okay=False),
+}
 
 
-def checks_module_option(function: F) -> F:
-    """``--checks-module MODULE`` (repeatable), passed to the command as ``checks_modules``."""
-    return click.option(
-        "--checks-module",
-        "checks_modules",
-        metavar="MODULE",
-        multiple=True,
-        help="Import your own @conformance.check functions first: a dotted module name importable "
-        "from the current directory, or the path of a .py file (repeatable).",
-    )(function)
+def options_for(front_end: str, *groups: str) -> Callable[[F], F]:
+    """The table's options ``front_end`` takes (of ``groups``: target, sending, verdict, schema), as
+    click options in the table's order.
 
-
-def verdict_options(function: F) -> F:
-    """What `conformance run` and `conformance fuzz` share after the target: seed, checks, baseline, outputs.
-
-    Passed as ``seed``, ``checks``, ``exclude_checks``, ``checks_modules``,
-    ``strict``, ``baseline``, ``update_baseline``, ``record``, ``report_dir``.
+    >>> @click.command()
+    ... @options_for("openapi")
+    ... def openapi(model: str, schema_version: str) -> None: ...
     """
-    options = [
-        click.option(
-            "--seed",
-            type=int,
-            default=None,
-            help="Makes the run reproducible; drawn and printed when omitted.",
-        ),
-        click.option("--check", "checks", multiple=True, help="Run only this check (repeatable)."),
-        click.option(
-            "--exclude-check", "exclude_checks", multiple=True, help="Do not run this check (repeatable)."
-        ),
-        checks_module_option,
-        click.option("--strict", is_flag=True, help="A failing 'should' check fails the run too."),
-        click.option(
-            "--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Accepted failures (JSON)."
-        ),
-        click.option("--update-baseline", is_flag=True, help="Write this run's failures to --baseline."),
-        click.option(
-            "--record", type=click.Path(path_type=Path, dir_okay=False), help="Record every exchange (JSONL)."
-        ),
-        click.option(
-            "--report-dir",
-            type=click.Path(path_type=Path, file_okay=False),
-            help="Where reports go [default: reports/<timestamp>/, with reports/latest pointing at it].",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+    options = [click_option(option) for option in taken_by(front_end, *groups)]
+
+    def decorate(function: F) -> F:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def click_option(option: Option) -> Callable[[F], F]:
+    """One table entry as a click option."""
+    declarations = (option.flag, option.parameter) if option.dest else (option.flag,)
+    if option.kind == "flag":
+        return click.option(*declarations, is_flag=True, help=option.help)
+    return click.option(
+        *declarations,
+        type=_TYPES[option.kind],
+        default=option.default,
+        show_default=option.default is not None,
+        multiple=option.repeatable,
+        envvar=option.env,
+        metavar=option.metavar,
+        help=option.help,
+    )

@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from conformance.cli._options import schema_version_option
+from conformance.cli._options import options_for
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.generation import Case, CaseKind, catalogue
 from conformance.generation.cases import summarise
-from conformance.generation.catalogue import DEFAULT_COUNT, DEFAULT_SEED
+from conformance.generation.catalogue import DEFAULT_COUNT
 
 
 @click.command()
@@ -33,9 +33,7 @@ from conformance.generation.catalogue import DEFAULT_COUNT, DEFAULT_SEED
     show_default=True,
     help="How many valid cases to draw.",
 )
-@click.option(
-    "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed for drawing valid cases."
-)
+@options_for("cases", "verdict")
 @click.option(
     "--format",
     "output_format",
@@ -44,7 +42,7 @@ from conformance.generation.catalogue import DEFAULT_COUNT, DEFAULT_SEED
     show_default=True,
     help="table: one summarised line per case; jsonl: one JSON object per case, full bodies.",
 )
-@schema_version_option
+@options_for("cases", "schema")
 def cases(kinds: tuple[str, ...], count: int, seed: int, output_format: str, schema_version: str) -> None:
     """Print the case catalogue: drawn valid, built boundary and built invalid cases.
 

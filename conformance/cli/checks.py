@@ -12,11 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.checks import SEVERITIES, Check, load_check_modules, registry
-from conformance.cli._options import checks_module_option
+from conformance.cli._options import options_for
 
 
 @click.command()
-@checks_module_option
+@options_for("checks", "verdict")
 @click.option(
     "--format",
     "output_format",

@@ -14,18 +14,19 @@ import click
 from conformance.checks import load_check_modules
 from conformance.cli._artifacts import write_reports
 from conformance.cli._display import follow, print_outcome, report_folder
-from conformance.cli._options import verdict_options
+from conformance.cli._options import options_for
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
-from conformance.cli._target import resolve_target, target_options
+from conformance.cli._target import open_target, resolve_target
 from conformance.diff import DIFFERENCE_CLASSES, Capture, DiffSettings, LiveReference, Reference, diff
 from conformance.errors import UsageError
-from conformance.runner import PROFILES, RunConfig, RunResult
+from conformance.runner import RunConfig, RunResult
 from conformance.runner.events import Event
 from conformance.runner.redaction import redact_secrets
+from conformance.transport import Target
 
 
 @click.command("diff")
-@target_options
+@options_for("diff", "target")
 @click.option(
     "--reference-url", metavar="URL", help="The reference's API base, e.g. a deployment you replace."
 )
@@ -55,10 +56,7 @@ from conformance.runner.redaction import redact_secrets
 @click.option(
     "--strict-text", is_flag=True, help="Generated texts that differ fail the run too (beyond the noise)."
 )
-@click.option(
-    "--profile", default=None, help=f"One of {', '.join(PROFILES)} [default: standard, or the capture's]."
-)
-@verdict_options
+@options_for("diff", "sending", "verdict")
 def diff_command(
     base_url: str | None,
     cloudflare: bool,
@@ -95,7 +93,7 @@ def diff_command(
     keep_hypothesis_out_of_cwd()
     load_check_modules(checks_modules)
     settings = DiffSettings(allow=allowed, strict_text=strict_text)
-    named = [
+    references = [
         option
         for option, given in (
             ("--reference-url", reference_url),
@@ -104,28 +102,29 @@ def diff_command(
         )
         if given
     ]
-    if len(named) != 1:
-        said = f"{' and '.join(named)} contradict each other" if named else "no reference given"
+    if len(references) != 1:
+        said = f"{' and '.join(references)} contradict each other" if references else "no reference given"
         raise UsageError(
             f"{said}: pass one of --reference-url URL, --reference-capture FILE or --reference-embedded"
         )
     capture = Capture.load(reference_capture) if reference_capture is not None else None
     if capture is not None:
         seed, profile = capture.settle(seed, profile)
-    target = resolve_target(base_url, cloudflare, account_id, token_env)
+    named = resolve_target(base_url, cloudflare, account_id, token_env, model)
     other = None
     if capture is None:
         other = resolve_target(
-            reference_url, False, reference_account_id or account_id, reference_token_env, prefix="reference-"
+            reference_url,
+            False,
+            reference_account_id or account_id,
+            reference_token_env,
+            model,
+            prefix="reference-",
         )
-    secrets = tuple(t for t in (target.token, other.token if other else None) if t)
 
-    def config_for(url: str) -> RunConfig:
-        return RunConfig(
-            base_url=url,
-            account_id=target.account_id or "",
-            model=model,
-            token=target.token,
+    def config_for(target: Target) -> RunConfig:
+        return RunConfig.for_target(
+            target,
             profile=profile or "standard",
             seed=seed,
             checks=checks,
@@ -134,34 +133,35 @@ def diff_command(
             baseline=baseline,
             update_baseline=update_baseline,
             record=record,
-            embedded=target.embedded,
         )
 
-    def show(label: str, events: Iterable[Event]) -> RunResult:
-        click.echo(f"conformance diff: asking the {label}", err=True)
-        return follow(events, lambda text: redact_secrets(text, secrets), failures=label == "target")
-
-    def reference_for(url: str | None) -> Reference:
+    def reference_for(target: Target | None) -> Reference:
         if capture is not None:
             return capture
-        assert other is not None and url is not None
-        return LiveReference(url, other.account_id or "", other.token, other.embedded)
+        assert target is not None
+        return LiveReference(target)
 
     # Usage errors before any server starts or folder is made.
-    if not target.embedded:
-        config_for(target.base_url or "")
-    if other is not None and not other.embedded:
-        reference_for(other.base_url)
-    opened: AbstractContextManager[str | None] = other.opened if other is not None else nullcontext(None)
-    with target.opened as url, opened as other_url:
-        config = config_for(url)
-        reference = reference_for(other_url)
+    config_for(named)
+    reference_for(other)
+    opened: AbstractContextManager[Target | None] = open_target(other) if other is not None else nullcontext()
+    with open_target(named) as target, opened as other_target:
+        config = config_for(target)
+        reference = reference_for(other_target)
+        secrets = tuple(t.token for t in (target, other_target) if t is not None and t.token)
+
+        def show(label: str, events: Iterable[Event]) -> RunResult:
+            click.echo(f"conformance diff: asking the {label}", err=True)
+            return follow(events, lambda text: redact_secrets(text, secrets), failures=label == "target")
+
         if isinstance(reference, Capture):
             against = f"the capture {reference.path}"
         else:
-            against = reference.base_url + (" (embedded reference server)" if reference.embedded else "")
+            embedded = " (embedded reference server)" if reference.target.embedded else ""
+            against = reference.target.base_url + embedded
         click.echo(
-            f"conformance diff: {config.profile} profile, seed {config.run_seed}: {url} against {against}",
+            f"conformance diff: {config.profile} profile, seed {config.run_seed}: {target.base_url} "
+            f"against {against}",
             err=True,
         )
         result = diff(config, reference, settings, follow=show)

@@ -13,18 +13,18 @@ import click
 from conformance.checks import load_check_modules
 from conformance.cli._artifacts import write_reports
 from conformance.cli._display import follow, interactive, print_outcome, report_folder
-from conformance.cli._options import schema_version_option, verdict_options
+from conformance.cli._options import options_for
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
-from conformance.cli._target import resolve_target, target_options
+from conformance.cli._target import open_target, resolve_target
 from conformance.fuzz.engine import MODES, PHASES, FuzzSettings, Sending, fuzz
 from conformance.runner import RunConfig
 from conformance.runner.events import Event
 from conformance.runner.redaction import redact_secrets
-from conformance.transport import TransportSettings
+from conformance.transport import Target
 
 
 @click.command("fuzz")
-@target_options
+@options_for("fuzz", "target")
 @click.option(
     "--max-examples",
     type=int,
@@ -53,17 +53,7 @@ from conformance.transport import TransportSettings
     show_default=True,
     help="How long schemathesis waits for each response.",
 )
-@click.option(
-    "--idle-timeout",
-    metavar="SECONDS",
-    type=float,
-    default=TransportSettings.idle_timeout_s,
-    show_default=True,
-    help="The longest a stream may go without a byte once it has started; longer is a stalled stream. "
-    "A model sends a token every second or faster on a CPU, every few tens of milliseconds on a GPU.",
-)
-@verdict_options
-@schema_version_option
+@options_for("fuzz", "sending", "verdict", "schema")
 def fuzz_command(
     base_url: str | None,
     cloudflare: bool,
@@ -105,15 +95,11 @@ def fuzz_command(
         request_timeout_s=timeout,
         idle_timeout_s=idle_timeout,
     )
-    target = resolve_target(base_url, cloudflare, account_id, token_env, schema_version=schema_version)
-    token = target.token
+    named = resolve_target(base_url, cloudflare, account_id, token_env, model)
 
-    def config_for(url: str) -> RunConfig:
-        return RunConfig(
-            base_url=url,
-            account_id=target.account_id or "",
-            model=model,
-            token=token,
+    def config_for(target: Target) -> RunConfig:
+        return RunConfig.for_target(
+            target,
             seed=seed,
             checks=checks,
             exclude_checks=exclude_checks,
@@ -121,24 +107,22 @@ def fuzz_command(
             baseline=baseline,
             update_baseline=update_baseline,
             record=record,
-            embedded=target.embedded,
             cases=(),
             schema_version=schema_version,
         )
 
-    if not target.embedded:
-        config_for(target.base_url or "")  # usage errors before any server starts or folder is made
-    redact = (token,) if token else ()
-    with target.opened as url:
-        config = config_for(url)
+    config_for(named)  # usage errors before any server starts or folder is made
+    with open_target(named, schema_version) as target:
+        config = config_for(target)
         click.echo(
             f"conformance fuzz: schemathesis {', '.join(settings.phases)} ({settings.mode} data, "
-            f"{settings.max_examples} examples) against {url}, seed {config.run_seed} "
+            f"{settings.max_examples} examples) against {target.base_url}, seed {config.run_seed} "
             f"(rerun with --seed {config.run_seed})"
             + ("" if config.schema.is_default else f", schema version {config.schema.name}"),
             err=True,
         )
-        result = follow(_show_sending(fuzz(config, settings)), lambda text: redact_secrets(text, redact))
+        secrets = (target.token,) if target.token else ()
+        result = follow(_show_sending(fuzz(config, settings)), lambda text: redact_secrets(text, secrets))
     folder = report_folder(report_dir)
     written = write_reports(result, folder)
     if record is not None:

@@ -15,8 +15,8 @@ import click
 from conformance.checks import load_check_modules
 from conformance.cli._artifacts import write_reports
 from conformance.cli._display import printable, report_folder
-from conformance.cli._options import schema_version_option, verdict_options
-from conformance.cli._target import resolve_target, target_options
+from conformance.cli._options import options_for
+from conformance.cli._target import open_target, resolve_target
 from conformance.errors import UsageError
 from conformance.generation import valid_cases
 from conformance.load.engine import Cluster, probe, run_processes, run_worker
@@ -35,13 +35,11 @@ from conformance.load.settings import (
     series_interval,
 )
 from conformance.runner import RunConfig, RunResult
+from conformance.transport import Target, token_from_environment
 
 
 @click.command("load")
-@target_options
-@click.option(
-    "--embedded", is_flag=True, help="Load the embedded reference server (the default without --base-url)."
-)
+@options_for("load", "target")
 @click.option(
     "--users", type=int, default=8, show_default=True, help="Simulated users, each one request at a time."
 )
@@ -89,8 +87,7 @@ from conformance.runner import RunConfig, RunResult
 @click.option(
     "--master-bind-host", default="*", show_default=True, help="With --master: the interface to listen on."
 )
-@verdict_options
-@schema_version_option
+@options_for("load", "verdict", "schema")
 def load_command(
     base_url: str | None,
     cloudflare: bool,
@@ -151,10 +148,8 @@ def load_command(
     )
     load_check_modules(checks_modules)  # a worker judges with them too
     if worker:
-        from conformance.cli._target import _token
-
         click.echo(f"conformance load: Locust worker of {master_host}:{master_port}", err=True)
-        raise SystemExit(run_worker(_token(token_env), cluster))
+        raise SystemExit(run_worker(token_from_environment(token_env), cluster))
     if embedded:
         if (
             cloudflare
@@ -165,8 +160,8 @@ def load_command(
                 "--embedded loads the reference server here: it takes neither --base-url nor --cloudflare"
             )
         base_url = None
-    target = resolve_target(base_url, cloudflare, account_id, token_env, schema_version=schema_version)
-    if master and target.embedded:
+    named = resolve_target(base_url, cloudflare, account_id, token_env, model)
+    if master and named.embedded:
         raise UsageError(
             "--master needs --base-url: the embedded server listens on this machine's loopback only; "
             "--processes N runs workers here"
@@ -178,34 +173,25 @@ def load_command(
     )
     seconds = parse_duration(run_time)
     weights = parse_mix(mix)
-    token = target.token
-
-    def config_for(url: str) -> RunConfig:
-        return RunConfig(
-            base_url=url,
-            account_id=target.account_id or "",
-            model=model,
-            token=token,
-            seed=seed,
-            checks=checks,
-            exclude_checks=exclude_checks,
-            strict=strict,
-            embedded=target.embedded,
-            cases=(),
-            schema_version=schema_version,
-        )
-
-    config = config_for(target.base_url or "http://127.0.0.1/client/v4")  # usage errors first
+    config = RunConfig.for_target(
+        named,
+        seed=seed,
+        checks=checks,
+        exclude_checks=exclude_checks,
+        strict=strict,
+        cases=(),
+        schema_version=schema_version,
+    )  # usage errors first
     selected = config.selected_checks()
     bodies = tuple(case.body for case in valid_cases(DEFAULT_VALID_DRAWS, config.run_seed, config.schema))
     pools = Pools.build(bodies, config.schema)
     pools.check_mix(weights)
 
-    def settings_for(url: str) -> LoadSettings:
+    def settings_for(target: Target) -> LoadSettings:
         return LoadSettings(
-            base_url=url,
-            account_id=config.account_id,
-            model=model,
+            base_url=target.base_url,
+            account_id=target.account_id,
+            model=target.model,
             seed=config.run_seed,
             users=users,
             spawn_rate=spawn_rate,
@@ -214,38 +200,38 @@ def load_command(
             checks=tuple(c.id for c in selected if not c.is_scenario),
             strict=strict,
             gates=gates,
-            has_token=token is not None,
+            has_token=target.token is not None,
             embedded=target.embedded,
             series_interval_s=series_interval(seconds),
             valid_bodies=bodies,
             schema_version=config.schema.name,
         )
 
-    settings_for(config.base_url)
-    with target.opened as url:
-        settings = settings_for(url)
+    settings_for(named)
+    with open_target(named, schema_version) as target:
+        settings = settings_for(target)
         where = f"{cluster.workers} workers" if cluster.workers else "one process"
         click.echo(
-            f"conformance load: {users} users for {seconds:g} s against {url} ({where}), "
+            f"conformance load: {users} users for {seconds:g} s against {target.base_url} ({where}), "
             f"mix {mix}, seed {settings.seed} (rerun with --seed {settings.seed})",
             err=True,
         )
-        reason = probe(url, settings.account_id, model, token)
+        reason = probe(target)
         folder = report_folder(report_dir)
         if reason is None:
-            outcome = run_processes(settings, token, folder, cluster)
+            outcome = run_processes(settings, target.token, folder, cluster)
         else:
             outcome = {"figures": {}, "workers": {}, "duration_s": 0.0}
-        target_facts = {
-            "base_url": url,
-            "account_id": settings.account_id,
-            "model": model,
-            "embedded": target.embedded,
-            "auth": "bearer" if token else "none",
-        }
         shape = {"processes": processes, "master": master, "expect_workers": expect_workers}
         result = load_result(
-            settings, outcome, selected, pools, target=target_facts, token=token, cluster=shape, reason=reason
+            settings,
+            outcome,
+            selected,
+            pools,
+            target=target.to_json(),
+            token=target.token,
+            cluster=shape,
+            reason=reason,
         )
     written = write_reports(result, folder)
     written += [p for p in (folder / "locust_stats.csv", folder / "locust_failures.csv") if p.is_file()]

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import click
 
-from conformance.cli._options import schema_version_option
-from conformance.contract import MODEL
+from conformance.cli._options import options_for
 from conformance.contract.openapi import openapi_json
 
 
 @click.command()
-@click.option("--model", default=MODEL, show_default=True, help="The model path parameter's default.")
-@schema_version_option
+@options_for("openapi")
 def openapi(model: str, schema_version: str) -> None:
     """Print the OpenAPI 3.1 document of the run endpoint, generated from the vendored schemas.
 

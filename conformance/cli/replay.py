@@ -12,33 +12,13 @@ import click
 from conformance.checks import load_check_modules
 from conformance.cli._artifacts import write_reports
 from conformance.cli._display import follow, print_outcome, report_folder
-from conformance.cli._options import checks_module_option
+from conformance.cli._options import options_for
 from conformance.runner import replay as replay_recording
 
 
 @click.command("replay")
 @click.argument("recording", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--check", "checks", multiple=True, help="Judge only with this check (repeatable).")
-@click.option(
-    "--exclude-check", "exclude_checks", multiple=True, help="Do not judge with this check (repeatable)."
-)
-@checks_module_option
-@click.option(
-    "--schema-version",
-    "schema_version",
-    metavar="NAME",
-    default=None,
-    help="Judge by this schema version instead of the one the recording names "
-    "(see `conformance schemas list`).",
-)
-@click.option("--strict", is_flag=True, help="A failing 'should' check fails the run too.")
-@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Accepted failures (JSON).")
-@click.option("--update-baseline", is_flag=True, help="Write the failures found to --baseline.")
-@click.option(
-    "--report-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Where reports go [default: reports/<timestamp>/].",
-)
+@options_for("replay")
 def replay(
     recording: Path,
     checks: tuple[str, ...],

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from conformance.report import load_results, write_html_report
+from conformance.report import write_html_beside
 
 
 @click.command()
@@ -26,5 +26,5 @@ def report(results: Path, output: Path | None) -> None:
       conformance report reports/latest/results.json -o report.html
     """
     # load_results raises UsageError (exit 2) for a missing file, bad JSON or another format version.
-    written = write_html_report(load_results(results), output or results.with_name("report.html"))
+    written = write_html_beside(results, output)
     click.echo(f"Wrote {written}")

@@ -12,54 +12,17 @@ import click
 from conformance.checks import load_check_modules
 from conformance.cli._artifacts import write_reports
 from conformance.cli._display import follow, print_outcome, report_folder
-from conformance.cli._options import schema_version_option, verdict_options
+from conformance.cli._options import options_for
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
-from conformance.cli._target import resolve_target, target_options
-from conformance.runner import PROFILES, RunConfig
+from conformance.cli._target import open_target, resolve_target
+from conformance.runner import RunConfig
 from conformance.runner import run as run_suite
 from conformance.runner.redaction import redact_secrets
-from conformance.transport import TransportSettings
+from conformance.transport import Target, TransportSettings
 
 
 @click.command("run")
-@target_options
-@click.option("--concurrency", type=int, default=4, show_default=True, help="Requests in flight at once.")
-@click.option(
-    "--timeout",
-    metavar="SECONDS",
-    type=float,
-    default=TransportSettings.read_timeout_s,
-    show_default=True,
-    help="Read timeout: how long to wait for the response and for each piece of it.",
-)
-@click.option(
-    "--connect-timeout",
-    metavar="SECONDS",
-    type=float,
-    default=TransportSettings.connect_timeout_s,
-    show_default=True,
-    help="How long to wait for a connection.",
-)
-@click.option(
-    "--response-timeout",
-    metavar="SECONDS",
-    type=float,
-    default=TransportSettings.max_response_s,
-    show_default=True,
-    help="The most one response may take, head to last byte, streamed or not.",
-)
-@click.option(
-    "--idle-timeout",
-    metavar="SECONDS",
-    type=float,
-    default=TransportSettings.idle_timeout_s,
-    show_default=True,
-    help="The longest a stream may go without a byte once it has started; longer is a stalled stream. "
-    "A model sends a token every second or faster on a CPU, every few tens of milliseconds on a GPU.",
-)
-@click.option("--profile", default="standard", show_default=True, help=f"One of {', '.join(PROFILES)}.")
-@verdict_options
-@schema_version_option
+@options_for("run")
 def run(
     base_url: str | None,
     cloudflare: bool,
@@ -92,15 +55,11 @@ def run(
     """
     keep_hypothesis_out_of_cwd()
     load_check_modules(checks_modules)  # before the config, so --check can name their checks
-    target = resolve_target(base_url, cloudflare, account_id, token_env, schema_version=schema_version)
-    token, account_id, embedded = target.token, target.account_id, target.embedded
+    named = resolve_target(base_url, cloudflare, account_id, token_env, model)
 
-    def config_for(url: str) -> RunConfig:
-        return RunConfig(
-            base_url=url,
-            account_id=account_id or "",
-            model=model,
-            token=token,
+    def config_for(target: Target) -> RunConfig:
+        return RunConfig.for_target(
+            target,
             profile=profile,
             seed=seed,
             concurrency=concurrency,
@@ -116,21 +75,20 @@ def run(
             baseline=baseline,
             update_baseline=update_baseline,
             record=record,
-            embedded=embedded,
             schema_version=schema_version,
         )
 
-    if not embedded:
-        config_for(target.base_url or "")  # usage errors before any server starts or folder is made
-    with target.opened as url:
-        config = config_for(url)
+    config_for(named)  # usage errors before any server starts or folder is made
+    with open_target(named, schema_version) as target:
+        config = config_for(target)
         click.echo(
-            f"conformance: {config.profile} profile against {url}, seed {config.run_seed} "
+            f"conformance: {config.profile} profile against {target.base_url}, seed {config.run_seed} "
             f"(rerun with --seed {config.run_seed})"
             + ("" if config.schema.is_default else f", schema version {config.schema.name}"),
             err=True,
         )
-        result = follow(run_suite(config), lambda text: redact_secrets(text, (token,) if token else ()))
+        secrets = (target.token,) if target.token else ()
+        result = follow(run_suite(config), lambda text: redact_secrets(text, secrets))
     folder = report_folder(report_dir)
     written = write_reports(result, folder)
     if record is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from conformance.cli._engines import ENGINES, EngineOptions
-from conformance.cli._options import schema_version_option
-from conformance.contract import MODEL, versions
+from conformance.cli._options import options_for
+from conformance.contract import versions
 from conformance.errors import CheckpointError, TargetError, UsageError
 from conformance.server.app import DEFAULT_MAX_BODY_BYTES
 from conformance.server.engines.devices import DEVICES, parse_device
@@ -60,7 +60,7 @@ TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
     metavar="VAR",
     help="--engine=openai: the environment variable holding the upstream's API key.",
 )
-@click.option("--model", "model_name", default=MODEL, show_default=True, help="Model name the route serves.")
+@options_for("serve", "target")
 @click.option("--account-id", default=None, help="Serve only this account id (others get 404, 7003).")
 @click.option(
     "--max-body-bytes",
@@ -69,7 +69,7 @@ TOKEN_ENV = "CONFORMANCE_SERVER_TOKEN"
     type=click.IntRange(1),
     help="Larger bodies get 413, code 3006.",
 )
-@schema_version_option
+@options_for("serve", "schema")
 def serve(
     host: str,
     port: int,
@@ -80,7 +80,7 @@ def serve(
     upstream_url: str | None,
     upstream_model: str | None,
     upstream_api_key_env: str | None,
-    model_name: str,
+    model: str,
     account_id: str | None,
     max_body_bytes: int,
     schema_version: str,
@@ -135,12 +135,12 @@ def serve(
         served,
         token=token or None,
         max_body_bytes=max_body_bytes,
-        model=model_name,
+        model=model,
         account_id=account_id,
         schema=version,
     )
     api_base = f"http://{host}:{sock.getsockname()[1]}/client/v4"
-    click.echo(f"Serving {model_name} at {api_base}, schema version {version.name}", err=True)
+    click.echo(f"Serving {model} at {api_base}, schema version {version.name}", err=True)
     click.echo(
         f"OpenAI-compatible base URL: {api_base}/accounts/{account_id or 'ACCOUNT_ID'}/ai/v1", err=True
     )

@@ -7,37 +7,22 @@ conformance worker --embedded --check
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from conformance.cli._options import schema_version_option
-from conformance.cli._target import resolve_target
+from conformance.cli._options import options_for
+from conformance.cli._target import open_target, resolve_target
 from conformance.contract import SchemaVersion, versions
 from conformance.errors import TargetError, UsageError
-from conformance.worker import BindingTarget, RunningWorker, find_toolchain, judge_examples, running_worker
+from conformance.worker import RunningWorker, find_toolchain, judge_examples, running_worker
 
 DEFAULT_PORT = 8788  # beside `conformance serve` on 8787
 
 
 @click.command("worker")
-@click.option(
-    "--base-url",
-    envvar="CLOUDFLARE_BASE_URL",
-    help="API base the binding forwards to, e.g. http://127.0.0.1:8787/client/v4.",
-)
-@click.option("--account-id", envvar="CLOUDFLARE_ACCOUNT_ID", help="Account id in the run path.")
-@click.option(
-    "--embedded",
-    is_flag=True,
-    help="Forward to the embedded reference server (also what happens without --base-url).",
-)
-@click.option(
-    "--token-env",
-    default=None,
-    help="Environment variable holding the API token the binding sends "
-    "[default: CLOUDFLARE_API_TOKEN, then CLOUDFLARE_AUTH_TOKEN].",
-)
+@options_for("worker", "target")
 @click.option(
     "--script",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -56,7 +41,7 @@ DEFAULT_PORT = 8788  # beside `conformance serve` on 8787
     is_flag=True,
     help="Fetch / and /stream once, judge what the binding returned, stop; exit 0 (pass) or 1 (a failure).",
 )
-@schema_version_option
+@options_for("worker", "schema")
 def worker_command(
     base_url: str | None,
     account_id: str | None,
@@ -91,21 +76,18 @@ def worker_command(
             "serve your Worker without --check and call it yourself"
         )
     version = versions.schema_version(schema_version)  # an unknown name is a usage error, before workerd
-    target = resolve_target(
-        None if embedded else base_url, False, account_id, token_env, schema_version=version.name
-    )
+    named = resolve_target(None if embedded else base_url, False, account_id, token_env)
     toolchain = find_toolchain()  # before the embedded server loads a model: a missing workerd fails fast
-    if target.embedded:
+    if named.embedded:
         click.echo("Starting the embedded reference server ...", err=True)
-    with target.opened as opened_url:
-        binding = BindingTarget(opened_url, target.account_id or "", target.token)
+    with open_target(named, version) as binding:
         chosen_port = port if port is not None else (0 if check else DEFAULT_PORT)
         with running_worker(
             binding, script=script, port=chosen_port, log_to_terminal=not check, toolchain=toolchain
         ) as running:
-            run_url = f"{binding.base_url.rstrip('/')}/accounts/{binding.account_id}/ai/run/{{model}}"
+            run_url = replace(binding, model="{model}").run_url  # the Worker names the model
             click.echo(f"workerd {toolchain.version}: env.AI.run forwards to POST {run_url}", err=True)
-            if not target.token:
+            if not binding.token:
                 click.echo("Auth: no token in the environment; the binding sends none.", err=True)
             if running.routes:
                 width = max(len(running.url + r.path) for r in running.routes)

@@ -149,7 +149,7 @@ def schema_version(name: str | SchemaVersion | None) -> SchemaVersion:
         if version.name == name:
             return version
     names = ", ".join(v.name for v in _VERSIONS)
-    raise UsageError(f"--schema-version={name!r} is not one of {names}")
+    raise UsageError(f"is not one of {names}", field="schema_version", value=name)
 
 
 @cache

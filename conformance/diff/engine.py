@@ -5,7 +5,7 @@ side), so the target is judged by the checks exactly as in `conformance run`.
 A live reference answers the plan twice (its noise floor); a capture answered
 it once, so the target is asked twice instead.
 
->>> result = diff(target_config, LiveReference("http://127.0.0.1:9000/client/v4", "X"),
+>>> result = diff(target_config, LiveReference(Target("http://127.0.0.1:9000/client/v4", "X")),
 ...               DiffSettings(allow=("usage",)))     # doctest: +SKIP
 >>> result.exit_code, len(result.differences.counted)  # doctest: +SKIP
 (0, 0)
@@ -14,7 +14,7 @@ it once, so the target is asked twice instead.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.diff.capture import Capture
@@ -24,7 +24,7 @@ from conformance.errors import UsageError
 from conformance.runner import Plan, RunConfig, RunFinished, RunResult, plan_run, run
 from conformance.runner.differences import Difference, Differences
 from conformance.runner.events import Event
-from conformance.transport import Exchange
+from conformance.transport import Exchange, Target
 
 Follow = Callable[[str, Iterable[Event]], RunResult]
 """Consumes one side's events (showing progress, say) and returns its result; the label names the side."""
@@ -42,25 +42,22 @@ def finish(label: str, events: Iterable[Event]) -> RunResult:
 class LiveReference:
     """A reference server to ask: its base URL, account id and token (the run's model)."""
 
-    base_url: str
-    account_id: str
-    token: str | None = field(default=None, repr=False)
-    embedded: bool = False
+    target: Target
 
     def __post_init__(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise UsageError(f"--reference-url={self.base_url!r} is not an http:// or https:// URL")
-        if not self.account_id or "/" in self.account_id:
-            raise UsageError(f"--reference-account-id={self.account_id!r} is not an account id")
+        if not self.target.base_url.startswith(("http://", "https://")):
+            raise UsageError(f"--reference-url={self.target.base_url!r} is not an http:// or https:// URL")
+        if not self.target.account_id or "/" in self.target.account_id:
+            raise UsageError(f"--reference-account-id={self.target.account_id!r} is not an account id")
 
     def config_for(self, target: RunConfig) -> RunConfig:
         """The target's run configuration pointed at the reference, writing nothing of its own."""
         return replace(
             _quiet(target),
-            base_url=self.base_url,
-            account_id=self.account_id,
-            token=self.token,
-            embedded=self.embedded,
+            base_url=self.target.base_url,
+            account_id=self.target.account_id,
+            token=self.target.token,
+            embedded=self.target.embedded,
             strict=False,
         )
 
@@ -90,7 +87,7 @@ def diff(
     target = follow("target", run(config, plan))
     if target.reason is not None:
         return target
-    secrets = (reference.token,) if reference.token else ()
+    secrets = (reference.target.token,) if reference.target.token else ()
     reference_config = reference.config_for(config)
     first = follow("reference", run(reference_config, plan))
     if first.reason is not None:
@@ -101,7 +98,7 @@ def diff(
             target, f"the reference could not be tested the second time: {second.reason}", secrets
         )
     found = _compare(plan, _by_id(first), _by_id(target), (_by_id(first), _by_id(second)), "reference")
-    described = {"kind": "embedded" if reference.embedded else "url", **first.target}
+    described = {"kind": "embedded" if reference.target.embedded else "url", **first.target}
     return conclude(target, _differences(found, described, "reference", settings), secrets)
 
 

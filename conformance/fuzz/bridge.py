@@ -27,12 +27,12 @@ from conformance.checks import (
     Observation,
     RunFacts,
 )
-from conformance.contract import SchemaVersion, run_path, schema_version
+from conformance.contract import SchemaVersion, schema_version
 from conformance.fuzz.hooks import STALLED
 from conformance.generation import Case, CaseKind
 from conformance.generation.cases import body_digest, body_tags
 from conformance.runner import RunConfig
-from conformance.transport import DONE, REDACTED, Exchange, SSEDecoder, StreamFacts, Timing
+from conformance.transport import DONE, REDACTED, Exchange, SSEDecoder, StreamFacts, Target, Timing
 
 OFF_ROUTE = "off-route"
 """Tag of a case whose request is not a JSON POST to the run route with the run's token."""
@@ -44,20 +44,6 @@ SCHEMATHESIS_PREFIX = "schemathesis_"
 """schemathesis's own checks appear in our results as ``schemathesis_<name>``."""
 
 
-@dataclass(frozen=True)
-class Target:
-    """What a request must look like to be judged by our checks."""
-
-    base_url: str
-    account_id: str
-    model: str
-    token: str | None
-
-    @property
-    def run_url_path(self) -> str:
-        return urlsplit(self.base_url).path.rstrip("/") + run_path(self.account_id, self.model)
-
-
 @dataclass
 class Bridge:
     """Converts responses, runs our checks inside schemathesis, and keeps what it saw.
@@ -67,6 +53,7 @@ class Bridge:
     """
 
     target: Target
+    """What a request must look like to be judged by our checks: its route and token."""
     checks: Sequence[Check]
     facts: RunFacts
     seen: dict[str, tuple[Case, Exchange]] = field(default_factory=dict)

@@ -85,7 +85,7 @@ def fuzz(config: RunConfig, settings: FuzzSettings) -> Iterator[Sending | Event]
 
     facts = RunFacts(has_token=config.token is not None, schema=config.schema)
     checks = [c for c in config.selected_checks() if not c.is_scenario]
-    target = bridge.Target(config.base_url, config.account_id, config.model, config.token)
+    target = config.target
     session = bridge.Bridge(target, checks, facts)
     ours = bridge.register_checks(checks)
     hooks.use_account(config.account_id)

@@ -25,10 +25,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.errors import TargetError, UsageError
 from conformance.load.settings import DEFAULT_MASTER_PORT, MAX_PROCESSES, LoadSettings
+
+if TYPE_CHECKING:
+    from conformance.transport import Target
 
 TOKEN_VARIABLE = "CONFORMANCE_LOAD_TOKEN"  # the same name conformance.load.user reads
 STOP_GRACE_S = 30.0
@@ -170,16 +173,14 @@ PROBE_BODY = {"prompt": "Hello", "max_tokens": 1}
 """The request `conformance run` sends first too: an unreachable target or a refused token ends the test."""
 
 
-def probe(base_url: str, account_id: str, model: str, token: str | None) -> str | None:
+def probe(target: Target) -> str | None:
     """Why the target cannot be load tested at all (unreachable, not HTTP, token refused, model
     not served), or None."""
     from conformance.load.wire import Connection
     from conformance.runner import model_not_served
     from conformance.transport import NOT_HTTP, TransportSettings
 
-    connection = Connection(
-        base_url, account_id, model=model, token=token, caps=TransportSettings(max_response_s=120.0)
-    )
+    connection = Connection.for_target(target, TransportSettings(max_response_s=120.0))
     try:
         exchange = connection.send(PROBE_BODY).exchange
     finally:
@@ -192,7 +193,7 @@ def probe(base_url: str, account_id: str, model: str, token: str | None) -> str 
             return f"the target's answer to the first request was {exchange.error} (POST {exchange.url})"
         return f"the target is unreachable: {exchange.error} (POST {exchange.url})"
     if exchange.status in (401, 403):
-        if token:
+        if target.token:
             return (
                 f"the target refused the token with {exchange.status}: every request would fail auth; "
                 "check the token and the account id"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from conformance.checks import Check
@@ -32,6 +31,7 @@ from conformance.runner.results import (
     CaseOutcome,
     CheckStatus,
     Verdict,
+    now,
 )
 
 PROFILE = "load"
@@ -92,8 +92,8 @@ def load_result(
         profile=PROFILE,
         seed=settings.seed,
         strict=settings.strict,
-        started_at=_stamp(started),
-        finished_at=_stamp(started + duration),
+        started_at=now(started),
+        finished_at=now(started + duration),
         duration_s=round(duration, 3),
         counts=counts,
         checks=check_results,
@@ -113,10 +113,6 @@ def _untestable(figures: Figures) -> str | None:
     if auth == figures.exchanges:
         return "every request failed auth (401 or 403)"
     return None
-
-
-def _stamp(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _kept_cases(figures: Figures, pools: Pools, checks: dict[str, Check]) -> list[CaseResult]:

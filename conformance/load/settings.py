@@ -19,6 +19,7 @@ from typing import Any
 
 from conformance.contract import DEFAULT_SCHEMA_VERSION, schema_version
 from conformance.errors import UsageError
+from conformance.transport import Target
 
 MIX_CLASSES = ("valid", "stream", "boundary", "invalid")
 """What a simulated user may send: drawn valid JSON bodies, streamed bodies, boundary bodies, invalid ones."""
@@ -134,6 +135,10 @@ class LoadSettings:
             raise UsageError(
                 "--p95-ttft needs streamed requests: give the mix a stream weight (--mix stream=1,...)"
             )
+
+    def target(self, token: str | None) -> Target:
+        """What the users load, with the ``token`` their process read from its environment."""
+        return Target(self.base_url, self.account_id, self.model, token, self.embedded)
 
     @property
     def weights(self) -> dict[str, int]:

@@ -9,7 +9,6 @@ user then holds its own connection and its own seeded draws.
 from __future__ import annotations
 
 import itertools
-import os
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from conformance.load.mix import Picker, Pools, user_seed
 from conformance.load.observe import Observer
 from conformance.load.settings import LoadSettings
 from conformance.load.wire import Connection
+from conformance.transport import token_from_environment
 
 TOKEN_VARIABLE = "CONFORMANCE_LOAD_TOKEN"
 """How a Locust process gets the token: its parent sets this variable, never a message or a file."""
@@ -54,7 +54,7 @@ _state: ProcessState | None = None
 def configure(settings: LoadSettings, figures: Figures, *, index: int, worker: str) -> ProcessState:
     """Set up this process's users from ``settings``; ``index`` tells processes' draws apart."""
     global _state
-    token = os.environ.get(TOKEN_VARIABLE) or None
+    token = token_from_environment(TOKEN_VARIABLE)
     checks = [registry[check_id] for check_id in settings.checks if check_id in registry]
     _state = ProcessState(
         settings=settings,
@@ -85,9 +85,7 @@ class ConformanceUser(User):
             self.state.pools, settings.mix, seed=settings.seed, user=number, process=self.state.index
         )
         self.sampling = random.Random(user_seed(settings.seed + 1, self.state.index, number))
-        self.connection = Connection(
-            settings.base_url, settings.account_id, model=settings.model, token=self.state.token
-        )
+        self.connection = Connection.for_target(settings.target(self.state.token))
 
     def on_stop(self) -> None:
         connection = getattr(self, "connection", None)

@@ -25,8 +25,8 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.contract import MODEL, run_path
-from conformance.transport import DONE, NOT_HTTP, REDACTED, Exchange, SSEDecoder, StreamFacts, Timing
+from conformance.contract import MODEL
+from conformance.transport import DONE, NOT_HTTP, REDACTED, Exchange, SSEDecoder, StreamFacts, Target, Timing
 from conformance.transport import TransportSettings as Caps
 from conformance.transport.decoding import ACCEPTED_ENCODINGS, BodyDecoder, DecodingError
 
@@ -65,7 +65,7 @@ class Connection:
         self._https = parts.scheme == "https"
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or (443 if self._https else 80)
-        self.path = parts.path + run_path(account_id, model)
+        self.path = Target(base_url, account_id, model).run_url_path
         self.url = f"{parts.scheme}://{parts.netloc}{self.path}"
         self.caps = caps or Caps()
         self._headers = {
@@ -78,6 +78,11 @@ class Connection:
             self._headers["Authorization"] = f"Bearer {token}"
             self.shown["authorization"] = f"Bearer {REDACTED}"
         self._connection: http.client.HTTPConnection | None = None
+
+    @classmethod
+    def for_target(cls, target: Target, caps: Caps | None = None) -> Connection:
+        """A connection to ``target``'s run route, with its token."""
+        return cls(target.base_url, target.account_id, model=target.model, token=target.token, caps=caps)
 
     def close(self) -> None:
         if self._connection is not None:

@@ -13,13 +13,11 @@ one set of reports. Without xdist the same judging writes the same files as
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +25,12 @@ import pytest
 
 from conformance.checks import RunFacts, Scenario
 from conformance.contract import DEFAULT_SCHEMA_VERSION
+from conformance.pytest_plugin import _xdist
 from conformance.pytest_plugin.items import Subject, SuiteItem
-from conformance.pytest_plugin.settings import PLANNING_URL, Settings, resolve
-from conformance.pytest_plugin.target import (
-    EmbeddedServer,
-    Target,
-    close_client,
-    open_client,
-    start_embedded_server,
-)
+from conformance.pytest_plugin.settings import Settings, resolve
+from conformance.pytest_plugin.target import close_client, open_client
 from conformance.pytest_plugin.verdicts import ConformanceFailure, raise_for
-from conformance.report import load_results, write_html_report
+from conformance.report import write_html_beside
 from conformance.runner import (
     PROBE_BODY,
     CaseResult,
@@ -49,6 +42,7 @@ from conformance.runner import (
     Schedule,
     Watchdog,
     load_baseline_reasons,
+    now,
     plan_run,
     replay_items,
     send_and_judge,
@@ -57,9 +51,7 @@ from conformance.runner import (
 )
 from conformance.runner.recording import exchange_from_json, exchange_to_json
 from conformance.runner.results import redact_case_result
-from conformance.transport import Exchange
-
-SHARED_KEY = "conformance"  # in xdist's workerinput (controller to workers) and workeroutput (back)
+from conformance.transport import Exchange, Target
 
 
 class _Sending:
@@ -96,15 +88,14 @@ class ConformancePlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.settings: Settings = resolve(config)
-        workerinput = getattr(config, "workerinput", None)
-        self.shared: dict[str, Any] | None = workerinput.get(SHARED_KEY) if workerinput else None
+        self.shared = _xdist.from_controller(config)
         seed = self.settings.seed
         self.seed: int = (
             self.shared["seed"] if self.shared else seed if seed is not None else secrets.randbelow(2**31)
         )
         self.baseline = load_baseline_reasons(self.settings.baseline) if self.settings.baseline else {}
         self._stack = ExitStack()
-        self._server: EmbeddedServer | None = None
+        self._server: Target | None = None
         self._plan: Plan | None = None
         self._sending: _Sending | None = None
         self._next: pytest.Item | None = None
@@ -116,49 +107,47 @@ class ConformancePlugin:
 
     # The target and the plan
 
-    def embedded_server(self) -> EmbeddedServer:
+    def embedded_server(self) -> Target:
+        """The embedded reference server, started on first use (by xdist's controller for every worker)."""
         if self._server is None:
+            named = self.settings.target
+            if named is None or not named.embedded:
+                named = Target.embedded_server()  # the conformance_server fixture beside another target
             if self.shared and self.shared.get("token"):
-                self._server = EmbeddedServer(self.shared["base_url"], self.shared["token"])
+                self._server = named.served_at(self.shared["base_url"], self.shared["token"])
             else:
-                self._server, context = start_embedded_server(self.settings.schema_version)
-                self._stack.push(context.__exit__)
+                # Imported lazily: the server pulls in Starlette, uvicorn and a model engine.
+                from conformance.server.embedded import serving_target
+
+                self._server = self._stack.enter_context(serving_target(named, self.settings.schema_version))
         return self._server
 
     def target(self) -> Target:
-        s = self.settings
-        if s.embedded:
-            server = self.embedded_server()
-            return Target(server.base_url, s.account_id, s.model, server.token, embedded=True)
-        if s.base_url is None:
-            raise s.no_target()
-        return Target(s.base_url, s.account_id, s.model, s.token)
+        """The target the options name, the embedded server started when it is the one."""
+        named = self.settings.require_target()
+        return self.embedded_server() if named.embedded else named
 
     def require_target(self) -> None:
         """Raise the usage error that says how to name a target, when the options name none."""
-        if not self.settings.embedded and self.settings.base_url is None:
-            raise self.settings.no_target()
+        self.settings.require_target()
 
     def plan(self) -> Plan:
         """The session's plan, made without starting anything: collection needs no server."""
         if self._plan is None:
-            s = self.settings
-            self.require_target()
-            token = "planning" if s.embedded else s.token  # a plan only asks whether there is a token
-            self._plan = plan_run(
-                s.run_config(base_url=s.base_url or PLANNING_URL, token=token, seed=self.seed)
-            )
+            named = self.settings.require_target()
+            if named.embedded:  # a plan only asks whether there is a token
+                named = named.served_at(named.base_url, "planning")
+            self._plan = plan_run(self.settings.run_config(named, seed=self.seed))
         return self._plan
 
     def severities_of(self, subject: Subject) -> list[str]:
-        checks = self.settings.run_config(base_url=PLANNING_URL, token=None, seed=self.seed).selected_checks()
+        checks = self.settings.run_config(Target.embedded_server(), seed=self.seed).selected_checks()
         if isinstance(subject, Scenario):
             return sorted({c.severity for c in checks if c.id == subject.check})
         return sorted({c.severity for c in checks if not c.is_scenario})
 
     def _run_config(self) -> RunConfig:
-        target = self.target()
-        return self.settings.run_config(base_url=target.base_url, token=target.token, seed=self.seed)
+        return self.settings.run_config(self.target(), seed=self.seed)
 
     # Sending and judging
 
@@ -175,25 +164,20 @@ class ConformancePlugin:
 
     def _start(self) -> _Sending:
         if self._sending is None:
-            self._started_at, self._started = _now(), time.perf_counter()
+            self._started_at, self._started = now(), time.perf_counter()
             self._sending = _Sending(self._run_config(), self.target())
         return self._sending
 
     def _queued_after(self, item: SuiteItem) -> list[Subject]:
         """The suite items this process will run, as far as it can know them now."""
         items = item.session.items
-        interactor = _xdist_worker(self.config)
-        if interactor is None:
+        indices = _xdist.queued(self.config)
+        if indices is None:
             return [i.subject for i in items if isinstance(i, SuiteItem)]
         # An xdist worker learns its items a few at a time; send those queued for it now.
         queued: list[Subject] = []
         if isinstance(self._next, SuiteItem):
             queued.append(self._next.subject)
-        try:
-            with interactor.torun.lock() as pending:
-                indices = [i for i in pending if isinstance(i, int)]
-        except AttributeError:  # another xdist version: fall back to the next item alone
-            indices = []
         for index in indices:
             queued_item = items[index]
             if isinstance(queued_item, SuiteItem):
@@ -208,7 +192,9 @@ class ConformancePlugin:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         s = self.settings
-        where = "the embedded reference server" if s.embedded else s.base_url or "no target"
+        where = "no target" if s.target is None else s.target.base_url
+        if s.embedded:
+            where = "the embedded reference server"
         return [
             f"conformance: {s.profile} profile against {where}, seed {self.seed} "
             f"(rerun with --conformance-seed {self.seed})"
@@ -222,13 +208,13 @@ class ConformancePlugin:
         if self.settings.embedded:
             server = self.embedded_server()
             shared.update(base_url=server.base_url, token=server.token)
-        node.workerinput[SHARED_KEY] = shared
+        _xdist.to_worker(node, shared)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        output = getattr(node, "workeroutput", {}).get(SHARED_KEY)
+        output = _xdist.from_worker(node)
         if output:
-            self._worker_outputs.append(json.loads(output))
+            self._worker_outputs.append(output)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         sending, self._sending = self._sending, None
@@ -237,16 +223,17 @@ class ConformancePlugin:
         exchanges = {item_id: list(r.exchanges) for item_id, r in self._ran.items() if not was_not_judged(r)}
         cut = any(was_not_judged(r) for r in self._ran.values())
         stopped = sending.sender.stopped if sending is not None and cut else None
-        if hasattr(self.config, "workeroutput"):
+        if _xdist.is_worker(self.config):
             if sending is not None:
-                self.config.workeroutput[SHARED_KEY] = json.dumps(
+                _xdist.to_controller(
+                    self.config,
                     {
                         "started_at": self._started_at,
                         "duration_s": time.perf_counter() - self._started,
                         "stopped": stopped,
                         "probe": exchange_to_json(sending.probe),
                         "items": {k: [exchange_to_json(e) for e in v] for k, v in exchanges.items()},
-                    }
+                    },
                 )
             return
         if self._worker_outputs:
@@ -269,15 +256,11 @@ class ConformancePlugin:
 
     def _finish(self, result: RunResult, started_at: str, duration_s: float) -> None:
         self.result = replace(
-            result, started_at=started_at, finished_at=_now(), duration_s=round(duration_s, 3)
+            result, started_at=started_at, finished_at=now(), duration_s=round(duration_s, 3)
         )
         folder = self.settings.report_dir
         if folder is not None:
-            self.written = write_artifacts(self.result, folder)
-            # From the written, redacted results.json, as the CLI renders it.
-            self.written.append(
-                write_html_report(load_results(folder / "results.json"), folder / "report.html")
-            )
+            self.written = [*write_artifacts(self.result, folder), write_html_beside(folder / "results.json")]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.result is None:
@@ -311,16 +294,3 @@ def _run_of(
         if isinstance(event, RunFinished):
             return event.result
     raise AssertionError("the runner ended without a result")
-
-
-def _xdist_worker(config: pytest.Config) -> Any:
-    if not hasattr(config, "workerinput"):
-        return None
-    for plugin in config.pluginmanager.get_plugins():
-        if type(plugin).__name__ == "WorkerInteractor":
-            return plugin
-    return None
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,7 +1,9 @@
 """The plugin's options, read from the command line, then the ini file, then the CLI's environment variables.
 
-Every bad value is a `pytest.UsageError` naming the option (or ini key) and
-the value, so pytest prints one line and exits 4, never a traceback::
+The options are `conformance.options`' table, as the pytest entry point
+declares them. Every bad value is a `pytest.UsageError` naming the option
+(or ini key, or environment variable) the user set, and the value, so pytest
+prints one line and exits 4, never a traceback::
 
     ERROR: --conformance-profile='fast' is not one of smoke, standard, full
 """
@@ -10,54 +12,30 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from conformance.checks import load_check_modules
-from conformance.contract import DEFAULT_SCHEMA_VERSION, MODEL
-from conformance.errors import UsageError
+from conformance.errors import UsageError, cli_flag
+from conformance.options import OPTIONS, Option
 from conformance.runner import RunConfig
-from conformance.transport import TransportSettings
+from conformance.transport import Target, TransportSettings, token_from_environment
 
-DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
-FALLBACK_TOKEN_ENV = "CLOUDFLARE_AUTH_TOKEN"
-EMBEDDED_ACCOUNT = "embedded"
-PLANNING_URL = "http://127.0.0.1/client/v4"
-"""Stands in for the embedded server's URL while collecting: a plan never depends on the URL."""
-
-_ENV = {"base_url": "CLOUDFLARE_BASE_URL", "account_id": "CLOUDFLARE_ACCOUNT_ID"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
-# The names RunConfig and the check loader use in their messages, mapped to ours.
-_CLI_NAMES = {
-    "base-url": "base_url",
-    "account-id": "account_id",
-    "model": "model",
-    "profile": "profile",
-    "seed": "seed",
-    "concurrency": "concurrency",
-    "idle-timeout": "idle_timeout",
-    "check": "check",
-    "exclude-check": "exclude_check",
-    "checks-module": "checks_module",
-    "baseline": "baseline",
-    "schema-version": "schema_version",
-}
-_CLI_OPTION = re.compile(r"--(" + "|".join(sorted(_CLI_NAMES, key=len, reverse=True)) + r")(?![\w-])")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Settings:
     """What the options say, resolved and validated once per pytest process."""
 
-    base_url: str | None
-    embedded: bool
-    account_id: str
-    model: str
-    token: str | None = field(repr=False)
+    target: Target | None
+    """The target the options name (the embedded server's before it runs), or None when they name none."""
     profile: str
     seed: int | None
     checks: tuple[str, ...]
@@ -69,15 +47,26 @@ class Settings:
     schema_version: str
     idle_timeout: float
     labels: dict[str, str] = field(repr=False, compare=False)
+    """How the user named each option set: ``--conformance-seed``, ``conformance_seed (ini)``, ``$VAR``."""
 
-    def run_config(self, *, base_url: str, token: str | None, seed: int) -> RunConfig:
+    @property
+    def embedded(self) -> bool:
+        return self.target is not None and self.target.embedded
+
+    def require_target(self) -> Target:
+        """The target the options name; a usage error that says how to name one when they name none."""
+        if self.target is None:
+            raise pytest.UsageError(
+                "no target to test: pass --conformance-base-url URL (or set conformance_base_url in the ini "
+                "file, or CLOUDFLARE_BASE_URL), or --conformance-embedded for the embedded reference server"
+            )
+        return self.target
+
+    def run_config(self, target: Target, seed: int) -> RunConfig:
         """The runner's configuration for this session, with the target and seed it settled on."""
         with usage_errors(self.labels):
-            return RunConfig(
-                base_url=base_url,
-                account_id=self.account_id,
-                model=self.model,
-                token=token,
+            return RunConfig.for_target(
+                target,
                 profile=self.profile,
                 seed=seed,
                 concurrency=self.concurrency,
@@ -86,25 +75,17 @@ class Settings:
                 exclude_checks=self.exclude_checks,
                 strict=self.strict,
                 baseline=self.baseline,
-                embedded=self.embedded,
                 schema_version=self.schema_version,
             )
-
-    def no_target(self) -> pytest.UsageError:
-        return pytest.UsageError(
-            "no target to test: pass --conformance-base-url URL (or set conformance_base_url in the ini "
-            "file, or CLOUDFLARE_BASE_URL), or --conformance-embedded for the embedded reference server"
-        )
 
 
 @contextmanager
 def usage_errors(labels: dict[str, str]) -> Iterator[None]:
-    """Turns the runner's `UsageError` into pytest's, with the plugin's option names in the message."""
+    """Turns the library's `UsageError` into pytest's, worded with the names the user set."""
     try:
         yield
     except UsageError as exc:
-        message = _CLI_OPTION.sub(lambda m: labels[_CLI_NAMES[m.group(1)]], str(exc))
-        raise pytest.UsageError(message) from None
+        raise pytest.UsageError(exc.worded(lambda name: _label(labels, name))) from None
 
 
 def resolve(config: pytest.Config) -> Settings:
@@ -123,47 +104,50 @@ def resolve(config: pytest.Config) -> Settings:
         else:
             embedded = False  # the ini's embedded applies only when no base URL is given
     token_env = reader.text("token_env")
-    if embedded:
-        token = None  # the plugin makes one for the server it starts
-    elif token_env is not None:
-        token = os.environ.get(token_env) or None
-    else:
-        token = os.environ.get(DEFAULT_TOKEN_ENV) or os.environ.get(FALLBACK_TOKEN_ENV) or None
-    account_id = reader.text("account_id") or (EMBEDDED_ACCOUNT if embedded else None)
+    account_id = reader.text("account_id") or None
     if account_id is None and base_url is not None:
         raise pytest.UsageError(
             "--conformance-account-id is required: pass --conformance-account-id ID, "
             "set conformance_account_id in the ini file, or set CLOUDFLARE_ACCOUNT_ID"
         )
+    model = reader.text("model") or str(OPTIONS["model"].default)
+    target = None
+    if embedded:
+        target = Target.embedded_server(account_id, model)  # the plugin makes the token for the server
+    elif base_url is not None:
+        assert account_id is not None
+        target = Target(base_url, account_id, model, token_from_environment(token_env))
     modules = reader.names("checks_module")
     with usage_errors(reader.labels):
         load_check_modules(modules)  # before the checks are named, so --conformance-check can name theirs
     baseline = reader.text("baseline")
     report_dir = reader.text("report_dir")
-    concurrency = reader.integer("concurrency")
-    idle_timeout = reader.number("idle_timeout")
     settings = Settings(
-        base_url=base_url,
-        embedded=embedded,
-        account_id=account_id or EMBEDDED_ACCOUNT,
-        model=reader.text("model") or MODEL,
-        token=token,
-        profile=reader.text("profile") or "standard",
+        target=target,
+        profile=reader.text("profile") or str(OPTIONS["profile"].default),
         seed=reader.integer("seed"),
         checks=reader.names("check"),
         exclude_checks=reader.names("exclude_check"),
         strict=reader.flag("strict"),
         baseline=Path(baseline) if baseline else None,
         report_dir=Path(report_dir) if report_dir else None,
-        concurrency=4 if concurrency is None else concurrency,
-        schema_version=reader.text("schema_version") or DEFAULT_SCHEMA_VERSION,
-        idle_timeout=TransportSettings.idle_timeout_s if idle_timeout is None else idle_timeout,
+        concurrency=int(_or_default(reader.integer("concurrency"), OPTIONS["concurrency"])),
+        schema_version=reader.text("schema_version") or str(OPTIONS["schema_version"].default),
+        idle_timeout=_or_default(reader.number("idle_timeout"), OPTIONS["idle_timeout"]),
         labels=reader.labels,
     )
     # Every remaining value (profile, seed range, check names, baseline file, schema version)
     # is checked now, not mid-run.
-    settings.run_config(base_url=base_url or PLANNING_URL, token=token, seed=settings.seed or 0)
+    settings.run_config(target or Target.embedded_server(account_id, model), seed=settings.seed or 0)
     return settings
+
+
+def _or_default(value: int | float | None, option: Option) -> int | float:
+    if value is not None:
+        return value
+    default = option.default
+    assert isinstance(default, int | float)
+    return default
 
 
 class _Reader:
@@ -172,23 +156,23 @@ class _Reader:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.source: dict[str, str] = {}
-        self.labels = {name: _flag(name) for name in _CLI_NAMES.values()}
+        self.labels: dict[str, str] = {}
 
     def _raw(self, name: str) -> str | list[str] | bool | None:
-        value = self.config.getoption(_flag(name))
+        option = OPTIONS[name]
+        value = self.config.getoption(option.pytest_flag)
         if value is not None:
             self.source[name] = "option"
             return value  # type: ignore[no-any-return]
-        ini = self.config.getini(f"conformance_{name}")
+        ini = self.config.getini(option.ini_key)
         if ini:
             self.source[name] = "ini"
-            self.labels[name] = f"conformance_{name} (ini)"
+            self.labels[name] = f"{option.ini_key} (ini)"
             return str(ini).strip()
-        env = _ENV.get(name)
-        if env is not None and os.environ.get(env):
+        if option.env is not None and os.environ.get(option.env):
             self.source[name] = "env"
-            self.labels[name] = f"${env}"
-            return os.environ[env]
+            self.labels[name] = f"${option.env}"
+            return os.environ[option.env]
         return None
 
     def text(self, name: str) -> str | None:
@@ -203,26 +187,23 @@ class _Reader:
             return bool(value)
         text = str(value).strip().lower()
         if text not in _TRUE + _FALSE:
-            raise pytest.UsageError(f"{self._label(name)}={value!r} is not true or false")
+            raise pytest.UsageError(f"{_label(self.labels, name)}={value!r} is not true or false")
         return text in _TRUE
 
     def integer(self, name: str) -> int | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            raise pytest.UsageError(f"{self._label(name)}={value!r} is not an integer") from None
+        return self._parsed(name, int, "an integer")
 
     def number(self, name: str) -> float | None:
+        return self._parsed(name, float, "a number of seconds")
+
+    def _parsed(self, name: str, parse: Callable[[str], T], what: str) -> T | None:
         value = self.text(name)
         if value is None:
             return None
         try:
-            return float(value)
+            return parse(value)
         except ValueError:
-            raise pytest.UsageError(f"{self._label(name)}={value!r} is not a number of seconds") from None
+            raise pytest.UsageError(f"{_label(self.labels, name)}={value!r} is not {what}") from None
 
     def names(self, name: str) -> tuple[str, ...]:
         value = self._raw(name)
@@ -231,11 +212,11 @@ class _Reader:
         items = value if isinstance(value, list) else re.split(r"[\s,]+", str(value))
         return tuple(item for item in items if item)
 
-    def _label(self, name: str) -> str:
-        return self.labels.get(name) or (
-            f"conformance_{name} (ini)" if self.source.get(name) == "ini" else _flag(name)
-        )
 
-
-def _flag(name: str) -> str:
-    return "--conformance-" + name.replace("_", "-")
+def _label(labels: dict[str, str], name: str) -> str:
+    """How the user named option ``name``: where they set it, else the plugin's flag (the CLI's for an
+    option the plugin does not take)."""
+    if name in labels:
+        return labels[name]
+    option = OPTIONS.get(name)
+    return option.pytest_flag if option is not None and "pytest" in option.front_ends else cli_flag(name)

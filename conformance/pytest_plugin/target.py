@@ -1,4 +1,4 @@
-"""What the plugin tests and how it talks to it: the target, the embedded server, a client for sync code.
+"""How the plugin talks to its target: a client for sync code.
 
 pytest calls tests from plain functions, so the async `conformance.transport.Client`
 runs on an event loop of its own in a background thread; the suite's items
@@ -8,50 +8,15 @@ and the ``conformance_client`` fixture both send through one.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import secrets
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from conformance.pytest_plugin.settings import Settings
-from conformance.transport import Auth, Client, Exchange, TransportSettings
+from conformance.transport import Auth, Client, Exchange, Target, TransportSettings
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Target:
-    """The implementation under test: ``conformance_target`` in a user's tests."""
-
-    base_url: str
-    account_id: str
-    model: str
-    token: str | None = field(default=None, repr=False)
-    embedded: bool = False
-
-
-@dataclass(frozen=True)
-class EmbeddedServer:
-    """A running embedded reference server: its API base and the token it requires."""
-
-    base_url: str
-    token: str = field(repr=False)
-
-
-def start_embedded_server(
-    schema_version: str | None = None,
-) -> tuple[EmbeddedServer, AbstractContextManager[str]]:
-    """Start the reference server on a free loopback port, answering by ``schema_version``;
-    returns it and the context that stops it."""
-    # Imported lazily: the server pulls in Starlette, uvicorn and a model engine.
-    running = importlib.import_module("conformance.server.embedded").running_reference_server
-    token = secrets.token_urlsafe(24)
-    context: AbstractContextManager[str] = running(token=token, schema=schema_version)
-    return EmbeddedServer(context.__enter__(), token), context
 
 
 class LoopThread:
@@ -85,9 +50,7 @@ class LoopThread:
 def open_client(target: Target, settings: TransportSettings) -> tuple[LoopThread, Client]:
     """A loop thread and a client to ``target`` entered on it."""
     thread = LoopThread()
-    client = Client(
-        target.base_url, target.account_id, model=target.model, token=target.token, settings=settings
-    )
+    client = Client.for_target(target, settings)
     thread.call(client.__aenter__())
     return thread, client
 

@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
-from conformance.report.html import render_html, write_html_report
+from conformance.report.html import render_html, write_html_beside, write_html_report
 from conformance.report.results import RESULTS_FORMAT, RESULTS_FORMAT_VERSION, check_results, load_results
 
 __all__ = [
     "render_html",
     "write_html_report",
+    "write_html_beside",
     "load_results",
     "check_results",
     "RESULTS_FORMAT",

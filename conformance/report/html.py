@@ -24,6 +24,7 @@ from conformance.report.differences import build_differences
 from conformance.report.failures import collect_failures
 from conformance.report.load import build_load_view
 from conformance.report.matrix import build_matrix
+from conformance.report.results import load_results
 from conformance.report.summary import summarise
 
 _TEMPLATES = resources.files("conformance.report") / "templates"
@@ -126,6 +127,19 @@ def write_html_report(results: Mapping[str, Any], path: Path) -> Path:
     # backslashreplace: a lone surrogate from a target's JSON cannot be encoded as UTF-8.
     path.write_text(render_html(results), encoding="utf-8", errors="backslashreplace")
     return path
+
+
+def write_html_beside(results_json: Path, path: Path | None = None) -> Path:
+    """Render the results.json at ``results_json`` into ``path`` (default: report.html beside it).
+
+    The one way a run's HTML report is written, by every front end: from the
+    results.json as written, so the report holds no more than that file (its
+    values redacted, docs/runner.md "The token"), never from the run in memory.
+
+    >>> write_html_beside(Path("reports/latest/results.json"))  # doctest: +SKIP
+    PosixPath('reports/latest/report.html')
+    """
+    return write_html_report(load_results(results_json), path or results_json.with_name("report.html"))
 
 
 def _read(name: str) -> str:

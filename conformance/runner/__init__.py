@@ -39,6 +39,7 @@ from conformance.runner.results import (
     CheckResult,
     Failure,
     RunResult,
+    now,
 )
 from conformance.runner.results_json import results_document, write_results_json
 from conformance.runner.summary import summary_markdown, write_summary
@@ -81,6 +82,7 @@ __all__ = [
     "load_baseline_reasons",
     "load_recording",
     "model_not_served",
+    "now",
     "plan_run",
     "replay",
     "replay_items",

@@ -12,7 +12,6 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import unquote
 
@@ -40,7 +39,7 @@ from conformance.runner._verdict import summarise
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
 from conformance.runner.recording import Recorder
-from conformance.runner.results import CaseOutcome, CaseResult, CheckStatus, Failure
+from conformance.runner.results import CaseOutcome, CaseResult, CheckStatus, Failure, now
 from conformance.transport import NOT_HTTP, Auth, Client, Exchange
 
 Item = Case | Scenario
@@ -183,7 +182,7 @@ async def execute(
     ``stopped`` says why a recorded run stopped sending, for a replay of it; a
     live run's `Watchdog` sender says so itself.
     """
-    started_at, started = _now(), time.perf_counter()
+    started_at, started = now(), time.perf_counter()
     yield RunStarted(config, len(items), config.run_seed)
     owner = _scenario_owners(checks, items)
     schedule = Schedule()
@@ -234,14 +233,10 @@ async def execute(
             stopped=stopped,
             extra_requests=extra_requests,
             started_at=started_at,
-            finished_at=_now(),
+            finished_at=now(),
             duration_s=time.perf_counter() - started,
         )
     )
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def _unless_stopped(

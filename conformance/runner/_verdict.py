@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from conformance.checks import Check, RunFacts
 from conformance.runner.baseline import load_baseline, save_baseline
@@ -104,7 +103,7 @@ def summarise(
         verdict=verdict,
         exit_code=exit_code,
         reason=reason,
-        target=_target(config),
+        target=config.target.to_json(),
         profile=config.profile,
         seed=config.run_seed,
         strict=config.strict,
@@ -118,16 +117,6 @@ def summarise(
         schema=config.schema,
         stopped=stopped,
     )
-
-
-def _target(config: RunConfig) -> dict[str, Any]:
-    return {
-        "base_url": config.base_url,
-        "account_id": config.account_id,
-        "model": config.model,
-        "embedded": config.embedded,
-        "auth": "bearer" if config.token else "none",
-    }
 
 
 def _mark_baselined(result: CaseResult, accepted: set[tuple[str, str]]) -> CaseResult:

@@ -36,12 +36,17 @@ def load_baseline_reasons(path: Path) -> dict[Key, str]:
         return {(str(e["check"]), str(e["case_id"])): str(e.get("message", "")) for e in entries}
     except FileNotFoundError:
         raise UsageError(
-            f"--baseline={str(path)!r} does not exist; create it with --update-baseline"
+            "does not exist; create it with {update_baseline}",
+            field="baseline",
+            value=str(path),
+            mentions=("update_baseline",),
         ) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(
-            f"--baseline={str(path)!r} is not a baseline file ({type(exc).__name__}: {exc}); "
-            "regenerate it with --update-baseline"
+            f"is not a baseline file ({type(exc).__name__}: {exc}); regenerate it with {{update_baseline}}",
+            field="baseline",
+            value=str(path),
+            mentions=("update_baseline",),
         ) from None
 
 

@@ -14,12 +14,13 @@ import math
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from conformance.checks import Check, CheckRegistry, registry
 from conformance.contract import DEFAULT_SCHEMA_VERSION, MODEL, SchemaVersion, schema_version
 from conformance.errors import UsageError
 from conformance.generation import Case
-from conformance.transport import TransportSettings
+from conformance.transport import Target, TransportSettings
 
 PROFILES = ("smoke", "standard", "full")
 SEED_LIMIT = 2**63 - 1
@@ -30,6 +31,8 @@ MAX_CONCURRENCY = 256
 class RunConfig:
     """Everything one run needs. ``seed`` is drawn when left out, so a run always has one to print.
 
+    The target's fields (``base_url`` to ``token``, and ``embedded``) are
+    `target`; `for_target` builds one from a `conformance.transport.Target`.
     ``cases`` replaces the profile's catalogue (tests and library users who
     bring their own cases); ``registry`` replaces the default check registry.
     ``schema_version`` names the published schema version the cases and
@@ -57,34 +60,66 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
-            raise UsageError(f"--base-url={self.base_url!r} is not an http:// or https:// URL")
+            raise UsageError("is not an http:// or https:// URL", field="base_url", value=self.base_url)
         if not self.account_id or "/" in self.account_id:
             raise UsageError(
-                f"--account-id={self.account_id!r} is not an account id: pass --account-id "
-                "or set CLOUDFLARE_ACCOUNT_ID"
+                "is not an account id: pass {account_id} or set CLOUDFLARE_ACCOUNT_ID",
+                field="account_id",
+                value=self.account_id,
+                mentions=("account_id",),
             )
         if not self.model:
-            raise UsageError("--model='' is empty")
+            raise UsageError("is empty", field="model", value=self.model)
         schema_version(self.schema_version)  # an unknown name is a usage error naming the choices
         if self.profile not in PROFILES:
-            raise UsageError(f"--profile={self.profile!r} is not one of {', '.join(PROFILES)}")
+            raise UsageError(f"is not one of {', '.join(PROFILES)}", field="profile", value=self.profile)
         if self.seed is None:
             object.__setattr__(self, "seed", secrets.randbelow(2**31))
         elif isinstance(self.seed, bool) or not 0 <= self.seed <= SEED_LIMIT:
-            raise UsageError(f"--seed={self.seed!r} is not an integer between 0 and {SEED_LIMIT}")
+            raise UsageError(f"is not an integer between 0 and {SEED_LIMIT}", field="seed", value=self.seed)
         if isinstance(self.concurrency, bool) or not 1 <= self.concurrency <= MAX_CONCURRENCY:
-            raise UsageError(f"--concurrency={self.concurrency!r} is not between 1 and {MAX_CONCURRENCY}")
+            raise UsageError(
+                f"is not between 1 and {MAX_CONCURRENCY}", field="concurrency", value=self.concurrency
+            )
         if self.transport is not None:
             _check_timeouts(self.transport)
         if self.update_baseline and self.baseline is None:
-            raise UsageError("--update-baseline needs --baseline FILE to say which file to write")
+            raise UsageError(
+                "needs {baseline} FILE to say which file to write",
+                field="update_baseline",
+                mentions=("baseline",),
+            )
         if self.baseline is not None and not self.update_baseline and not self.baseline.is_file():
             raise UsageError(
-                f"--baseline={str(self.baseline)!r} does not exist; create it with --update-baseline"
+                "does not exist; create it with {update_baseline}",
+                field="baseline",
+                value=str(self.baseline),
+                mentions=("update_baseline",),
             )
         if self.token is not None and not self.token.strip():
             object.__setattr__(self, "token", None)
         self.selected_checks()  # unknown check names are usage errors now, not mid-run
+
+    @classmethod
+    def for_target(cls, target: Target, **options: Any) -> RunConfig:
+        """The configuration of a run against ``target``; ``options`` are the other fields.
+
+        >>> RunConfig.for_target(Target("http://127.0.0.1:8787/client/v4", "X"), profile="smoke").profile
+        'smoke'
+        """
+        return cls(
+            base_url=target.base_url,
+            account_id=target.account_id,
+            model=target.model,
+            token=target.token,
+            embedded=target.embedded,
+            **options,
+        )
+
+    @property
+    def target(self) -> Target:
+        """What this run tests."""
+        return Target(self.base_url, self.account_id, self.model, self.token, self.embedded)
 
     @property
     def schema(self) -> SchemaVersion:
@@ -110,11 +145,11 @@ class RunConfig:
 
 def _check_timeouts(settings: TransportSettings) -> None:
     for option, value in (
-        ("--timeout", settings.read_timeout_s),
-        ("--connect-timeout", settings.connect_timeout_s),
-        ("--response-timeout", settings.max_response_s),
-        ("--idle-timeout", settings.idle_timeout_s),
+        ("timeout", settings.read_timeout_s),
+        ("connect_timeout", settings.connect_timeout_s),
+        ("response_timeout", settings.max_response_s),
+        ("idle_timeout", settings.idle_timeout_s),
     ):
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not number or not math.isfinite(value) or value <= 0:
-            raise UsageError(f"{option}={value!r} is not a positive number of seconds")
+            raise UsageError("is not a positive number of seconds", field=option, value=value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from conformance.checks import Check, Scenario
@@ -25,6 +26,16 @@ EXIT_PASS = 0
 EXIT_FAIL = 1
 EXIT_USAGE = 2
 EXIT_UNTESTABLE = 3
+
+
+def now(seconds: float | None = None) -> str:
+    """A time as results.json writes it (UTC, to the second): ``seconds`` since the epoch, or now.
+
+    >>> now(0)
+    '1970-01-01T00:00:00Z'
+    """
+    moment = datetime.now(UTC) if seconds is None else datetime.fromtimestamp(seconds, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

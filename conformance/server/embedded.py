@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import secrets
 import socket
 import threading
 import time
@@ -21,6 +22,7 @@ from conformance.contract import SchemaVersion
 from conformance.errors import TargetError
 from conformance.server.app import create_app
 from conformance.server.engines.base import Engine
+from conformance.transport import Target
 
 _STARTUP_TIMEOUT_S = 60.0
 
@@ -115,3 +117,19 @@ def running_reference_server(
     )
     with serving(app) as origin:
         yield f"{origin}/client/v4"
+
+
+@contextlib.contextmanager
+def serving_target(target: Target, schema: SchemaVersion | str | None = None) -> Iterator[Target]:
+    """The embedded ``target`` served: the reference server on a free loopback port, with a fresh token.
+
+    The one way every front end starts the embedded server for a target
+    (`Target.embedded_server`); ``schema`` is the version it answers by.
+
+    >>> with serving_target(Target.embedded_server()) as target:
+    ...     target.base_url, target.embedded
+    ('http://127.0.0.1:54321/client/v4', True)
+    """
+    token = secrets.token_urlsafe(24)
+    with running_reference_server(token=token, schema=schema) as base_url:
+        yield target.served_at(base_url, token)

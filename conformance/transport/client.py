@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import httpx
 
-from conformance.contract import MODEL, run_path
+from conformance.contract import MODEL
 from conformance.transport.decoding import (
     ACCEPTED_ENCODINGS,
     BodyDecoder,
@@ -34,6 +34,7 @@ from conformance.transport.decoding import (
 from conformance.transport.exchange import DONE, NOT_HTTP, REDACTED, Exchange, StreamFacts, Timing
 from conformance.transport.framing import Head, body_fault, extra_bytes_fault, final_head, head_faults
 from conformance.transport.sse import SSEDecoder
+from conformance.transport.target import Target
 from conformance.transport.wire import RecordingTransport, WireLog, recording
 
 Auth = Literal["token", "none", "wrong"]
@@ -84,14 +85,19 @@ class Client:
         token: str | None = None,
         settings: TransportSettings | None = None,
     ) -> None:
-        self._base = base_url.rstrip("/")
-        self._account, self._model = account_id, model
-        self.url = self._base + run_path(account_id, model)
-        self._token = token
+        self.target = Target(base_url, account_id, model, token)
+        self.url = self.target.run_url
         self._wrong_token = "conformance-wrong-" + secrets.token_hex(16)
         self.settings = settings or TransportSettings()
         self._slots = asyncio.Semaphore(self.settings.concurrency)
         self._http: httpx.AsyncClient | None = None
+
+    @classmethod
+    def for_target(cls, target: Target, settings: TransportSettings | None = None) -> Client:
+        """The client of ``target`` (its URL, account, model and token)."""
+        return cls(
+            target.base_url, target.account_id, model=target.model, token=target.token, settings=settings
+        )
 
     async def __aenter__(self) -> Client:
         s = self.settings
@@ -117,7 +123,7 @@ class Client:
             "accept-encoding": ACCEPTED_ENCODINGS,  # what BodyDecoder undoes (httpx's decoding is bypassed)
         }
         shown = dict(sent)
-        secret = {"token": self._token, "wrong": self._wrong_token, "none": None}[auth]
+        secret = {"token": self.target.token, "wrong": self._wrong_token, "none": None}[auth]
         if secret is not None:
             sent["authorization"] = f"Bearer {secret}"
             shown["authorization"] = f"Bearer {REDACTED}"
@@ -135,7 +141,9 @@ class Client:
             raise RuntimeError("Client.send() outside 'async with Client(...)'")
         url = self.url
         if account is not None or model is not None:
-            url = self._base + run_path(account or self._account, model or self._model)
+            url = replace(
+                self.target, account_id=account or self.target.account_id, model=model or self.target.model
+            ).run_url
         sent, shown = self._headers(auth)
         content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         wants_stream = isinstance(body, dict) and body.get("stream") is True

@@ -6,7 +6,7 @@ binding over an internal module (``worker/ai-binding.js``); the target's base
 URL, account id and token reach it through the environment of the workerd
 process, never through the config file.
 
-    >>> target = BindingTarget("http://127.0.0.1:8787/client/v4", "X", token="t0k")
+    >>> target = Target("http://127.0.0.1:8787/client/v4", "X", token="t0k")
     >>> with running_worker(target) as worker:
     ...     httpx.get(worker.url + "/").json()["response"]
 """
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.errors import TargetError, UsageError
+from conformance.transport import Target
 
 WORKER_DIR = Path(__file__).resolve().parents[2] / "worker"
 """The checkout's npm folder: workerd and esbuild (pinned by package-lock.json), the binding, the examples."""
@@ -95,13 +96,10 @@ def find_toolchain(folder: Path = WORKER_DIR) -> Toolchain:
     return Toolchain(workerd, esbuild, folder)
 
 
-@dataclass(frozen=True)
-class BindingTarget:
-    """Where the binding sends ``run``: ``POST {base_url}/accounts/{account_id}/ai/run/{model}``."""
-
-    base_url: str
-    account_id: str
-    token: str | None = field(default=None, repr=False)
+def BindingTarget(base_url: str, account_id: str, token: str | None = None) -> Target:
+    """The `Target` the binding sends ``run`` to: ``POST {base_url}/accounts/{account_id}/ai/run/{model}``,
+    the model named by each call (the name the worker's tests and scripts use)."""
+    return Target(base_url, account_id, token=token)
 
 
 @dataclass
@@ -128,7 +126,7 @@ class RunningWorker:
 
 @contextmanager
 def running_worker(
-    target: BindingTarget,
+    target: Target,
     *,
     script: Path | None = None,
     host: str = "127.0.0.1",
@@ -267,7 +265,7 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 def _start(
-    tools: Toolchain, folder: Path, sock: socket.socket, target: BindingTarget, log: Path | None
+    tools: Toolchain, folder: Path, sock: socket.socket, target: Target, log: Path | None
 ) -> subprocess.Popen[bytes]:
     env = {**os.environ, ENV_BASE_URL: target.base_url.rstrip("/"), ENV_ACCOUNT_ID: target.account_id}
     env.pop(ENV_TOKEN, None)

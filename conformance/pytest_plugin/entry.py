@@ -1,10 +1,12 @@
 """The ``pytest11`` entry point of workers-ai-conformance: options, ini keys, markers and fixtures.
 
 Every pytest run in an environment where the toolkit is installed imports
-this module, so it imports pytest alone. The plugin itself
-(`conformance.pytest_plugin`: the runner, the checks, httpx, Hypothesis) loads
-only when a conformance option or ini key is set, when ``conformance.suite``
-is collected, or when a test asks for one of the fixtures.
+this module, so it imports pytest and the option table (`conformance.options`,
+the standard library only) alone: ``conformance`` and this package load
+their names lazily. The plugin itself (`conformance.pytest_plugin.session`:
+the runner, the checks, httpx, Hypothesis) loads only when a conformance
+option or ini key is set, when ``conformance.suite`` is collected, or when a
+test asks for one of the fixtures.
 """
 
 from __future__ import annotations
@@ -15,49 +17,7 @@ from typing import Any
 
 import pytest
 
-# (name, environment variable the CLI falls back to, kind, help). The name is
-# the option without --conformance- and the ini key without conformance_.
-OPTIONS: tuple[tuple[str, str | None, str, str], ...] = (
-    (
-        "base_url",
-        "CLOUDFLARE_BASE_URL",
-        "text",
-        "API base of the target, e.g. http://127.0.0.1:8787/client/v4.",
-    ),
-    ("account_id", "CLOUDFLARE_ACCOUNT_ID", "text", "Account id in the run path."),
-    ("model", None, "text", "Model name in the run path [default: @hf/thebloke/llama-2-13b-chat-awq]."),
-    (
-        "token_env",
-        None,
-        "text",
-        "Environment variable holding the API token "
-        "[default: CLOUDFLARE_API_TOKEN, then CLOUDFLARE_AUTH_TOKEN].",
-    ),
-    ("embedded", None, "flag", "Start the embedded reference server for the session and test it."),
-    ("profile", None, "text", "One of smoke, standard, full [default: standard]."),
-    ("seed", None, "text", "Makes the suite reproducible; drawn and shown in the header when omitted."),
-    ("check", None, "list", "Judge with only this check (repeatable)."),
-    ("exclude_check", None, "list", "Do not judge with this check (repeatable)."),
-    ("checks_module", None, "list", "Import a module of your own checks, by name or path (repeatable)."),
-    ("strict", None, "flag", "A failing 'should' check fails its item too, instead of warning."),
-    ("baseline", None, "text", "Accepted failures (a baseline file of conformance run): strict xfails."),
-    ("report_dir", None, "text", "Write results.json, junit.xml, summary.md and report.html here."),
-    ("concurrency", None, "text", "Requests in flight at once [default: 4]."),
-    (
-        "schema_version",
-        None,
-        "text",
-        "The published schema version to follow: page-2024 or docs-2025-01 "
-        "(conformance schemas list) [default: page-2024].",
-    ),
-    (
-        "idle_timeout",
-        None,
-        "text",
-        "Seconds a stream may go without a byte once it has started; longer is a stalled stream "
-        "(a model sends a token every second or faster) [default: 60].",
-    ),
-)
+from conformance.options import taken_by
 
 MARKERS = (
     "conformance: an item of the conformance suite",
@@ -74,22 +34,18 @@ MARKERS = (
 _PLUGIN_NAME = "conformance-session"
 
 
-def option_flag(name: str) -> str:
-    return "--conformance-" + name.replace("_", "-")
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Workers AI conformance (workers-ai-conformance)")
-    for name, env, kind, help_text in OPTIONS:
-        suffix = f" [env: {env}]" if env else ""
-        if kind == "flag":
-            group.addoption(option_flag(name), action="store_true", default=None, help=help_text)
-        elif kind == "list":
-            group.addoption(option_flag(name), action="append", default=None, metavar="NAME", help=help_text)
+    for option in taken_by("pytest"):
+        help_text = option.help_for_pytest()
+        if option.kind == "flag":
+            group.addoption(option.pytest_flag, action="store_true", default=None, help=help_text)
+        elif option.repeatable:
+            group.addoption(option.pytest_flag, action="append", default=None, metavar="NAME", help=help_text)
         else:
-            group.addoption(option_flag(name), default=None, metavar="VALUE", help=help_text + suffix)
+            group.addoption(option.pytest_flag, default=None, metavar="VALUE", help=help_text)
         # Read as text and parsed by the plugin, so a bad ini value is an error naming the key.
-        parser.addini(f"conformance_{name}", help_text + suffix, default=None)
+        parser.addini(option.ini_key, help_text, default=None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -113,10 +69,10 @@ def plugin(config: pytest.Config) -> Any:
 
 
 def _in_use(config: pytest.Config) -> bool:
-    for name, _env, _kind, _help in OPTIONS:
-        if config.getoption(option_flag(name)) is not None or config.getini(f"conformance_{name}"):
-            return True
-    return False
+    return any(
+        config.getoption(option.pytest_flag) is not None or config.getini(option.ini_key)
+        for option in taken_by("pytest")
+    )
 
 
 def _names_the_suite(config: pytest.Config) -> bool:
@@ -150,7 +106,7 @@ def conformance_server(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def conformance_target(request: pytest.FixtureRequest) -> Any:
-    """The target the options name: a `conformance.pytest_plugin.Target` (base URL, account, model, token)."""
+    """The target the options name: a `conformance.transport.Target` (base URL, account, model, token)."""
     return plugin(request.config).target()
 
 
