@@ -1,47 +1,42 @@
-"""The run itself: plan the cases and scenarios, send them, judge each as it finishes, sum up.
+"""The run itself: plan the cases and scenarios, send them, hand each to the judge as it finishes, sum up.
 
 `run` is a plain generator of events for callers without an event loop;
 `arun` is the same as an async generator. Live runs send through
-`conformance.transport.Client`; replays send through a recording.
+`conformance.transport.Client`; replays send through a recording. The
+driver decides what is in flight (`Schedule`), stops a run whose target
+stopped answering (`Watchdog`) and sends the probe; judging is `_judge`'s,
+and the files the configuration names (baseline, recording) are kept by
+`_files.keeping_files` around the driver's events.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from urllib.parse import unquote
 
-from conformance.checks import (
-    Check,
-    CheckFailure,
-    CheckSkipped,
-    NotApplicable,
-    Observation,
-    PlanContext,
-    Route,
-    RunFacts,
-    Scenario,
-    ScenarioOutcome,
-    ScenarioRequest,
-)
+from conformance.checks import Check, CheckSkipped, PlanContext, Route, RunFacts, Scenario, ScenarioRequest
 from conformance.checks.subjects import MAX_FOLLOW_UPS
-from conformance.contract import MODEL, ErrorCode
-from conformance.contract.bounded_json import read_json
 from conformance.generation import Case
 from conformance.runner import profiles
+from conformance.runner._files import keeping_files
+from conformance.runner._judge import (
+    judge_case,
+    judge_scenario,
+    untestable_from_probe,
+    untestable_from_results,
+)
 from conformance.runner._schedule import Schedule, runs_alone
 from conformance.runner._stopping import TargetStopped, Watchdog, not_judged, was_not_judged
-from conformance.runner._verdict import summarise
+from conformance.runner._verdict import run_result
+from conformance.runner.baseline import Baseline
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
-from conformance.runner.recording import Recorder
-from conformance.runner.results import CaseOutcome, CaseResult, CheckStatus, Failure
-from conformance.transport import NOT_HTTP, Auth, Client, Exchange
+from conformance.runner.results import CaseResult
+from conformance.transport import Auth, Client, Exchange
 
 Item = Case | Scenario
 
@@ -114,7 +109,7 @@ def run(config: RunConfig, plan: Plan | None = None, *, probe: bool = True) -> I
     return _drive(arun(config, plan, probe=probe))
 
 
-def _drive(events: AsyncIterator[Event]) -> Iterator[Event]:
+def _drive(events: AsyncGenerator[Event, None]) -> Iterator[Event]:
     loop = asyncio.new_event_loop()
     try:
         while True:
@@ -123,14 +118,24 @@ def _drive(events: AsyncIterator[Event]) -> Iterator[Event]:
             except StopAsyncIteration:
                 break
     finally:
-        loop.run_until_complete(events.aclose())  # type: ignore[attr-defined]
+        loop.run_until_complete(events.aclose())
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
 
-async def arun(config: RunConfig, plan: Plan | None = None, *, probe: bool = True) -> AsyncIterator[Event]:
+async def arun(
+    config: RunConfig, plan: Plan | None = None, *, probe: bool = True
+) -> AsyncGenerator[Event, None]:
     """`run` as an async generator, for callers that already have an event loop."""
     facts = RunFacts(has_token=config.token is not None, schema=config.schema)
+    events = keeping_files(config, facts, lambda baseline: _live(config, plan, probe, facts, baseline))
+    async for event in events:
+        yield event
+
+
+async def _live(
+    config: RunConfig, plan: Plan | None, probe: bool, facts: RunFacts, baseline: Baseline | None
+) -> AsyncGenerator[Event, None]:
     checks = config.selected_checks()
     chosen = plan if plan is not None else plan_run(config)
     items, skipped = list(chosen.items), dict(chosen.skipped)
@@ -143,7 +148,8 @@ async def arun(config: RunConfig, plan: Plan | None = None, *, probe: bool = Tru
     ) as client:
         prober = client if probe else None
         sender = Watchdog(LiveSender(client))  # a target that stops answering stops the run
-        async for event in execute(config, checks, items, skipped, sender, facts, probe=prober):
+        events = execute(config, checks, items, skipped, sender, facts, baseline=baseline, probe=prober)
+        async for event in events:
             yield event
 
 
@@ -175,61 +181,52 @@ async def execute(
     sender: Sender,
     facts: RunFacts,
     *,
+    baseline: Baseline | None = None,
     probe: Probe | None = None,
     stopped: str | None = None,
-) -> AsyncIterator[Event]:
+) -> AsyncGenerator[Event, None]:
     """Send every item through ``sender``, judge it, and finish with the run's result.
 
-    ``stopped`` says why a recorded run stopped sending, for a replay of it; a
-    live run's `Watchdog` sender says so itself.
+    ``baseline`` is applied to the result as a value; no file is read or
+    written here. ``stopped`` says why a recorded run stopped sending, for a
+    replay of it; a live run's `Watchdog` sender says so itself.
     """
     started_at, started = _now(), time.perf_counter()
     yield RunStarted(config, len(items), config.run_seed)
     owner = _scenario_owners(checks, items)
     schedule = Schedule()
-    recorder = Recorder.open(config, facts) if config.record is not None else None
     results: list[CaseResult | None] = [None] * len(items)
     extra_requests = 0
     reason: str | None = None
-    try:
-        if probe is not None:
-            extra_requests = 1
-            reason = _untestable_from_probe(await probe.send(PROBE_BODY), facts)
-        if reason is None:
-            pending = {
-                asyncio.ensure_future(
-                    _unless_stopped(i, item, _scheduled(schedule, i, item, checks, owner, sender, facts))
-                ): i
-                for i, item in enumerate(items)
-            }
-            done_count = 0
-            for next_done in asyncio.as_completed(list(pending)):
-                index, result = await next_done
-                results[index] = result
-                if was_not_judged(result):
-                    if recorder is not None:
-                        recorder.add(result.item, ())  # so that a replay does not judge it either
-                    continue  # nothing to show one by one: the run's reason says it
-                done_count += 1
-                if recorder is not None:
-                    recorder.add(result.item, result.exchanges)
-                yield ItemFinished(done_count, len(items), result)
-        stopped = stopped or _stopped_by(sender, results)
-        if recorder is not None and stopped is not None:
-            recorder.stopped(stopped)
-    finally:
-        if recorder is not None:
-            recorder.close()
+    if probe is not None:
+        extra_requests = 1
+        reason = untestable_from_probe(await probe.send(PROBE_BODY), facts.has_token)
+    if reason is None:
+        pending = {
+            asyncio.ensure_future(
+                _unless_stopped(i, item, _scheduled(schedule, i, item, checks, owner, sender, facts))
+            ): i
+            for i, item in enumerate(items)
+        }
+        done_count = 0
+        for next_done in asyncio.as_completed(list(pending)):
+            index, result = await next_done
+            results[index] = result
+            if was_not_judged(result):
+                continue  # nothing to show one by one: the run's reason says it
+            done_count += 1
+            yield ItemFinished(done_count, len(items), result)
+    stopped = stopped or _stopped_by(sender, results)
     finished = [r for r in results if r is not None]
     if reason is None and stopped is None:
-        reason = _untestable_from_results(finished, facts)
+        reason = untestable_from_results(finished, checks)
     yield RunFinished(
-        summarise(
+        run_result(
             config,
             checks,
             finished,
             skipped,
-            facts,
+            baseline=baseline,
             reason=reason,
             stopped=stopped,
             extra_requests=extra_requests,
@@ -340,7 +337,9 @@ async def send_and_judge(
     """Send one case or scenario through ``sender`` and judge it as a run does.
 
     For callers that decide what to send one item at a time (the pytest
-    plugin); a run sends its whole plan through `execute`. Callers that send
+    plugin); a run sends its whole plan through `execute`. Nothing is
+    recorded or written: the caller judges what it received as one run
+    (`replay_items`). Callers that send
     several items at once pass one `Schedule` to every call, so that an
     exclusive scenario still runs alone.
     """
@@ -349,156 +348,3 @@ async def send_and_judge(
         0, item, _scheduled(schedule or Schedule(), 0, item, checks, owner, sender, facts)
     )
     return result
-
-
-def judge_case(case: Case, exchange: Exchange, checks: Sequence[Check], facts: RunFacts) -> CaseResult:
-    """Every exchange check on one case's exchange."""
-    if exchange.error is not None and exchange.status is None:
-        return CaseResult(case, "error", {}, (), (exchange,), error=exchange.error)
-    if exchange.status == 429 and exchange.retries:
-        # Out of capacity is a documented refusal: it says nothing about the
-        # property the case exercises, so the case cannot be judged. The 429
-        # itself can: a broken envelope on it fails the case.
-        envelope = [c for c in checks if c.id in _JUDGED_WHEN_RATE_LIMITED]
-        judged = _judge_each(case, exchange, envelope, facts)
-        if judged.failures:
-            return judged
-        error = f"rate limited: still 429 after {exchange.retries} retries"
-        return CaseResult(case, "error", {}, (), (exchange,), error=error)
-    return _judge_each(case, exchange, checks, facts)
-
-
-_JUDGED_WHEN_RATE_LIMITED = frozenset({"error_envelope_conformance"})
-
-
-def _judge_each(case: Case, exchange: Exchange, checks: Sequence[Check], facts: RunFacts) -> CaseResult:
-    observation = Observation(case, exchange, facts)
-    statuses: dict[str, CheckStatus] = {}
-    failures: list[Failure] = []
-    skips: list[Failure] = []
-    for check in checks:
-        status, note = _apply(check, observation, case.id)
-        if status is not None:
-            statuses[check.id] = status
-        if note is not None:
-            (skips if status == "skipped" else failures).append(note)
-    return CaseResult(case, _outcome(statuses), statuses, tuple(failures), (exchange,), skips=tuple(skips))
-
-
-def judge_scenario(
-    scenario: Scenario, exchanges: tuple[Exchange, ...], check: Check | None, facts: RunFacts
-) -> CaseResult:
-    """A scenario's own check on its exchanges."""
-    if check is None:
-        return CaseResult(
-            scenario, "error", {}, (), exchanges, error="no selected check judges this scenario"
-        )
-    if all(e.status is None for e in exchanges):
-        return CaseResult(scenario, "error", {}, (), exchanges, error=exchanges[0].error)
-    status, note = _apply(check, ScenarioOutcome(scenario, exchanges, facts), scenario.id)
-    statuses: dict[str, CheckStatus] = {check.id: status} if status is not None else {}
-    notes = (note,) if note is not None else ()
-    if status == "skipped":
-        return CaseResult(scenario, _outcome(statuses), statuses, (), exchanges, skips=notes)
-    return CaseResult(scenario, _outcome(statuses), statuses, notes, exchanges)
-
-
-def _apply(check: Check, subject: Any, case_id: str) -> tuple[CheckStatus | None, Failure | None]:
-    """The check's status on one subject, with its failure or, for a skip, its reason."""
-    try:
-        check(subject)
-    except NotApplicable:
-        return None, None
-    except CheckSkipped as exc:
-        return "skipped", Failure(check.id, case_id, exc.reason, check.severity)
-    except CheckFailure as exc:
-        return "failed", Failure(check.id, case_id, str(exc), check.severity)
-    except Exception as exc:  # a check's own bug must not end the run
-        message = f"Received: the check raised {type(exc).__name__}: {exc}\nExpected: the check to finish"
-        return "error", Failure(check.id, case_id, message, check.severity)
-    return "passed", None
-
-
-def _outcome(statuses: dict[str, CheckStatus]) -> CaseOutcome:
-    values = set(statuses.values())
-    if "error" in values:
-        return "error"
-    return "failed" if "failed" in values else "passed"
-
-
-def _untestable_from_probe(exchange: Exchange, facts: RunFacts) -> str | None:
-    retired = model_not_served(exchange)
-    if retired is not None:
-        return retired
-    if exchange.status is None:
-        if exchange.error is not None and exchange.error.startswith(NOT_HTTP):
-            # Garbage, TLS on a plain port, 10 000 headers: it answered, but nothing can be judged.
-            return f"the target's answer to the first request was {exchange.error} (POST {exchange.url})"
-        return f"the target is unreachable: {exchange.error} (POST {exchange.url})"
-    if exchange.status in (401, 403):
-        if facts.has_token:
-            return (
-                f"the target refused the token with {exchange.status}: every request would fail auth; "
-                "check the token and the account id"
-            )
-        return (
-            f"the target requires a token (it answered {exchange.status}) and this run has none: "
-            "put it in CLOUDFLARE_API_TOKEN (or CLOUDFLARE_AUTH_TOKEN), or in the variable --token-env names"
-        )
-    return None
-
-
-_NOT_SERVED = {
-    ErrorCode.NO_SUCH_MODEL: "no such model or task",
-    ErrorCode.MODEL_DEPRECATED: "model deprecated",
-}
-_NOT_SERVED_WORDS = re.compile(r"no such model|deprecated|decommissioned|retired", re.IGNORECASE)
-
-
-def model_not_served(exchange: Exchange) -> str | None:
-    """Why the probe says the run's model is not served (retired or unknown), or None.
-
-    Read from the first request's answer by every front end that probes
-    (`run`, the pytest plugin, `conformance load`).
-
-    A retired model answers every request the same way; judging hundreds of
-    those answers would bury the one fact that matters. Cloudflare answers an
-    unknown model with 400 and code 5007, a deprecated one with code 5028
-    ("This model was deprecated on ... Please use an alternative model").
-    """
-    if exchange.status is None or exchange.status // 100 != 4:
-        return None
-    try:
-        body = read_json(exchange.body)
-    except ValueError:
-        return None
-    errors = body.get("errors") if isinstance(body, dict) else None
-    for error in errors if isinstance(errors, list) else ():
-        code, message = (error.get("code"), error.get("message")) if isinstance(error, dict) else (None, None)
-        known = next((c for c in _NOT_SERVED if str(code) == str(c.value)), None)
-        if known is None and not (isinstance(message, str) and _NOT_SERVED_WORDS.search(message)):
-            continue
-        said = f"{exchange.status} with code {code}" + (f" ({_NOT_SERVED[known]})" if known else "")
-        if isinstance(message, str):
-            said += f", {message[:200]!r}"
-        _, routed, model = exchange.url.partition("/ai/run/")
-        model = unquote(model) if routed else "the run names"
-        retired = f" Cloudflare deprecated {MODEL} on 2025-10-01." if model == MODEL else ""
-        return (
-            f"the target does not serve the model {model}: it answered the first request with {said}; "
-            f"every request would get the same answer, so nothing was judged.{retired} "
-            "Pass --model with a model the target serves (the same schema is published for "
-            "@cf/meta/llama-2-7b-chat-fp16), or --base-url for an implementation of your own"
-        )
-    return None
-
-
-def _untestable_from_results(results: Sequence[CaseResult], facts: RunFacts) -> str | None:
-    exchanges = [e for r in results if "auth_enforced" not in r.checks for e in r.exchanges]
-    if not exchanges:
-        return None
-    if all(e.status is None for e in exchanges):
-        return f"the target is unreachable: every request failed ({exchanges[0].error})"
-    if all(e.status in (401, 403) for e in exchanges):
-        return f"every request failed auth ({exchanges[0].status})"
-    return None
