@@ -111,16 +111,25 @@ def run(config: RunConfig, plan: Plan | None = None, *, probe: bool = True) -> I
 
 def _drive(events: AsyncGenerator[Event, None]) -> Iterator[Event]:
     loop = asyncio.new_event_loop()
+    last: RunFinished | None = None
     try:
         while True:
             try:
-                yield loop.run_until_complete(anext(events))
+                event = loop.run_until_complete(anext(events))
             except StopAsyncIteration:
                 break
+            if isinstance(event, RunFinished):
+                last = event
+                break
+            yield event
     finally:
         loop.run_until_complete(events.aclose())
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+    # The last event comes once the loop is closed: a caller that stops reading at it
+    # leaves nothing to close later, when the garbage collector may run inside another loop.
+    if last is not None:
+        yield last
 
 
 async def arun(
