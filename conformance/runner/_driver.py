@@ -16,9 +16,8 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
-from conformance.checks import Check, CheckSkipped, PlanContext, Route, RunFacts, Scenario, ScenarioRequest
+from conformance.checks import Check, CheckSkipped, PlanContext, RunFacts, Scenario, ScenarioRequest
 from conformance.checks.subjects import MAX_FOLLOW_UPS
 from conformance.generation import Case
 from conformance.runner import profiles
@@ -30,46 +29,16 @@ from conformance.runner._judge import (
     untestable_from_results,
 )
 from conformance.runner._schedule import Schedule, runs_alone
+from conformance.runner._sending import PROBE_BODY, LiveSender, Probe, Sender
 from conformance.runner._stopping import TargetStopped, Watchdog, not_judged, was_not_judged
 from conformance.runner._verdict import run_result
 from conformance.runner.baseline import Baseline
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
 from conformance.runner.results import CaseResult
-from conformance.transport import Auth, Client, Exchange
+from conformance.transport import Client, Exchange
 
 Item = Case | Scenario
-
-PROBE_BODY = {"prompt": "Hello", "max_tokens": 1}
-"""Sent once before a live run: an unreachable target or a refused token ends the run at once."""
-
-
-class Sender(Protocol):
-    """Where requests go: the live client or a recording."""
-
-    async def send(
-        self, item_id: str, index: int, body: Any, auth: Auth, route: Route | None = None
-    ) -> Exchange: ...
-
-
-class Probe(Protocol):
-    """What sends the probe request: the live client, or a recording of its answer."""
-
-    async def send(self, body: Any) -> Exchange: ...
-
-
-class LiveSender:
-    """Sends each request through a live `Client`, on the route a follow-up asks for."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-
-    async def send(
-        self, item_id: str, index: int, body: Any, auth: Auth, route: Route | None = None
-    ) -> Exchange:
-        if route is None:
-            return await self.client.send(body, auth=auth)
-        return await self.client.send(body, auth=auth, account=route.account, model=route.model)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from typing import Any
 from conformance.checks import CheckRegistry, CheckSkipped, PlanContext, RunFacts, registry
 from conformance.checks.subjects import Route
 from conformance.contract import DEFAULT_SCHEMA_VERSION
-from conformance.runner._driver import PROBE_BODY, Plan, _drive, execute
+from conformance.runner._driver import Plan, _drive, execute
 from conformance.runner._files import keeping_files
+from conformance.runner._sending import PROBE_BODY
 from conformance.runner._stopping import TargetStopped
 from conformance.runner.baseline import Baseline
 from conformance.runner.config import RunConfig
