@@ -68,7 +68,7 @@ class OpenAIUpstream:
         if problem := _vllm_refusal(body):
             return _error(400, problem)
         prompt = "<s>" + body["prompt"]  # vLLM's tokenizer adds BOS
-        prompt_tokens = len(self.engine._tokenizer.encode(prompt, add_special_tokens=False))
+        prompt_tokens = len(self.engine.encoder.encode(prompt))
         wanted = prompt_tokens + body["max_tokens"]
         if wanted > self.window:
             return _error(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.generation import Case, CaseKind, Outcome, body_digest, body_tags, boundary_cases
-from conformance.generation.cases import summarise
+from conformance.generation.cases import body_line
 
 
 def test_build_derives_id_and_outcome_from_kind() -> None:
@@ -47,10 +47,10 @@ def test_json_form_round_trips() -> None:
 
 def test_summaries_are_short_and_one_line() -> None:
     huge = {"prompt": "\U0001f600" * 131072, "max_tokens": 16}
-    text = summarise(huge)
+    text = body_line(huge)
     assert "<131072 chars" in text and len(text) <= 80
-    awkward = summarise({"prompt": "a\u2028b\u0085c\x00d\u202e"})
+    awkward = body_line({"prompt": "a\u2028b\u0085c\x00d\u202e"})
     assert "\\u2028" in awkward and "\\u0085" in awkward and "\\u0000" in awkward and "\\u202e" in awkward
     assert len(awkward.splitlines()) == 1
-    assert summarise({"image": list(range(100))}).endswith("… 100 items]}")
-    assert len(summarise({"prompt": "x" * 20, "seed": 1, "top_k": 2, "top_p": 0.5}, width=30)) == 30
+    assert body_line({"image": list(range(100))}).endswith("… 100 items]}")
+    assert len(body_line({"prompt": "x" * 20, "seed": 1, "top_k": 2, "top_p": 0.5}, width=30)) == 30

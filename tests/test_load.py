@@ -13,7 +13,7 @@ import pytest
 from fake_server import fake_server
 from samples import TOKEN
 
-from conformance.checks import RunFacts, registry
+from conformance.checks import CheckRegistry, RunFacts, check, registry
 from conformance.errors import UsageError
 from conformance.generation import Case, CaseKind
 from conformance.load.figures import KEEP_PER_CHECK, Figures, Histogram
@@ -144,6 +144,17 @@ def test_a_429_with_a_capacity_code_is_a_refusal_judged_by_its_envelope_only() -
     assert refusal is not None and refusal.code == 3040 and refusal.retry_after_s == 2.0
     judged = judge(CASE, exchange, EXCHANGE_CHECKS, RunFacts(), sample=lambda _: True)
     assert judged.statuses == {"error_envelope_conformance": "passed"} and not judged.failed
+
+
+def test_a_refusal_is_judged_by_the_checks_that_declare_they_judge_refusals() -> None:
+    own = CheckRegistry()
+    for check_id, flag in (("plain", False), ("own_envelope", True)):
+        check(id=check_id, severity="must", description=".", clause="ours", judges_refusals=flag, into=own)(
+            lambda observation: None
+        )
+    exchange = _exchange(429, ENVELOPE_3040, {"retry-after": "2"})
+    judged = judge(CASE, exchange, own.all(), RunFacts(), sample=lambda _: True)
+    assert judged.statuses == {"own_envelope": "passed"} and judged.refusal is not None
 
 
 def test_a_429_without_the_envelope_is_judged_like_any_answer_and_fails() -> None:

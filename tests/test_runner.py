@@ -26,7 +26,7 @@ from conformance.runner import (
     run,
     write_artifacts,
 )
-from conformance.runner._engine import plan
+from conformance.runner._driver import plan
 from conformance.transport import TransportSettings
 
 URL = "http://127.0.0.1:8787/client/v4"

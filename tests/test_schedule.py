@@ -17,7 +17,8 @@ from samples import TOKEN, small_cases
 
 from conformance.checks import Route, RunFacts, Scenario, ScenarioRequest
 from conformance.runner import RunConfig, RunFinished, RunResult, Schedule
-from conformance.runner._engine import LiveSender, _waves, execute, plan
+from conformance.runner._driver import _waves, execute, plan
+from conformance.runner._sending import LiveSender
 from conformance.runner.recording import item_from_json, item_to_json
 from conformance.transport import Auth, Client, Exchange
 
@@ -213,9 +214,7 @@ def test_the_plugin_s_entry_point_takes_one_schedule_for_items_sent_at_once() ->
 
     config = RunConfig(base_url="http://127.0.0.1:1/client/v4", account_id="X", token=TOKEN, seed=5)
     checks = config.selected_checks()
-    scenario = next(
-        i for i in plan(config, checks, RunFacts())[0] if isinstance(i, Scenario) and i.exclusive
-    )
+    scenario = next(i for i in plan(config, checks, RunFacts())[0] if isinstance(i, Scenario) and i.exclusive)
     case = small_cases()[0]
 
     class Paused:
@@ -247,7 +246,7 @@ def test_the_plugin_s_entry_point_takes_one_schedule_for_items_sent_at_once() ->
 
 def test_an_exclusive_scenario_stops_sending_once_the_target_does_not_answer() -> None:
     # Alone, every request left would wait out its timeout in turn, holding the whole run.
-    from conformance.runner._engine import _send_requests
+    from conformance.runner._driver import _send_requests
 
     class Silent:
         def __init__(self) -> None:

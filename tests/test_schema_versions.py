@@ -186,9 +186,9 @@ def _probe(status: int, body: object) -> Exchange:
 )
 def test_only_a_refusal_of_the_model_is_read_as_retired(status: int, errors: object, retired: bool) -> None:
     from conformance.checks import RunFacts
-    from conformance.runner._engine import _untestable_from_probe
+    from conformance.runner import untestable_from_probe
 
-    reason = _untestable_from_probe(_probe(status, {"errors": errors, "success": False}), RunFacts())
+    reason = untestable_from_probe(_probe(status, {"errors": errors, "success": False}), RunFacts().has_token)
     assert (reason is not None and "does not serve the model" in reason) is retired
 
 

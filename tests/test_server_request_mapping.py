@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,6 +14,7 @@ from conformance.server.engines.base import ChatMessage, GenerationRequest, Tool
 from conformance.server.engines.request_mapping import (
     OPENAI_MAX_TEMPERATURE,
     SEED_MAX,
+    PromptEncoder,
     bounded,
     completion_limit,
     fresh_seed,
@@ -132,3 +137,51 @@ def test_tool_calls_are_parsed_only_when_tools_were_offered() -> None:
         {"name": "get_weather", "arguments": {"city": "Lisbon"}}
     ]
     assert tool_calls_in(text, GenerationRequest(prompt="u")) == ()
+
+
+class _Tokenizer:
+    """One id per character; records the options it was called with and whether two calls overlapped."""
+
+    bos_token_id = 1
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.overlapped = False
+        self._busy = False
+
+    def encode(self, text: str, **options: Any) -> list[int]:
+        self.overlapped = self.overlapped or self._busy
+        self._busy = True
+        self.calls.append(options)
+        time.sleep(0.001)  # holds the call open, so that two unserialised calls would meet
+        ids = [ord(c) for c in text]
+        self._busy = False
+        return ids
+
+
+def test_the_prompt_encoder_encodes_the_templated_prompt_without_special_tokens() -> None:
+    tokenizer = _Tokenizer()
+    encoder = PromptEncoder(tokenizer)
+    ids, dropped = encoder.prompt_ids(GenerationRequest(prompt="Hi"), window=4096)
+    assert ids == [ord(c) for c in "<s>[INST] Hi [/INST]"] and dropped == 0
+    assert tokenizer.calls == [{"add_special_tokens": False}]
+    # An empty raw prompt still gives the model one token to condition on: BOS.
+    assert encoder.prompt_ids(GenerationRequest(prompt="", raw=True), window=4096) == ([1], 0)
+    ids, dropped = encoder.prompt_ids(GenerationRequest(prompt="x" * 100, raw=True, max_tokens=8), window=16)
+    assert len(ids) == 8 and dropped == 92
+
+
+def test_the_prompt_encoder_serialises_calls_from_many_threads() -> None:
+    tokenizer = _Tokenizer()
+    encoder = PromptEncoder(tokenizer)
+
+    def encode_many() -> None:
+        for _ in range(20):
+            encoder.encode("x" * 100)
+
+    threads = [threading.Thread(target=encode_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(tokenizer.calls) == 80 and not tokenizer.overlapped

@@ -14,6 +14,12 @@ scenario's exchanges) that returns None when the property holds and raises
 A check that needs several requests names a ``plan``: a function that returns
 the scenarios to send (see `conformance.checks.subjects.Scenario`), and may
 name a ``follow_up`` that picks more requests from the answers so far.
+
+Two flags tell the runner what it cannot learn from the check's id:
+``judges_refusals`` (the check still judges a documented refusal, a 429 kept
+after the retries, on which every other check is left out) and
+``fails_auth_on_purpose`` (every request its scenarios send lacks a valid
+token, so their 401s and 403s say nothing about the run's token).
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ class NotApplicable(Exception):
 
 @dataclass(frozen=True)
 class Check:
-    """A registered check: its function and the facts a report prints about it."""
+    """A registered check: its function, the facts a report prints about it, and how the runner treats it."""
 
     id: str
     severity: Severity
@@ -68,6 +74,10 @@ class Check:
     function: Callable[[Any], None]
     plan: Callable[[Any], list[Any]] | None = None
     follow_up: Callable[[Any, tuple[Any, ...]], Any] | None = None
+    judges_refusals: bool = False
+    """Judged on a documented refusal too (a 429 kept after the retries); every other check is not."""
+    fails_auth_on_purpose: bool = False
+    """Its scenarios send no valid token: their 401s and 403s do not make a run untestable."""
 
     @property
     def is_scenario(self) -> bool:
@@ -134,9 +144,14 @@ def check(
     clause: str,
     plan: Callable[[Any], list[Any]] | None = None,
     follow_up: Callable[[Any, tuple[Any, ...]], Any] | None = None,
+    judges_refusals: bool = False,
+    fails_auth_on_purpose: bool = False,
     into: CheckRegistry | None = None,
 ) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
     """Register a check on the default registry (or ``into``); the function is returned unchanged.
+
+    ``judges_refusals`` and ``fails_auth_on_purpose`` are the `Check` fields
+    of the same names (docs/runner.md, "Your own checks").
 
     >>> @check(id="never_empty", severity="should", description="Bodies are not empty.", clause="ours")
     ... def never_empty(observation): ...
@@ -144,7 +159,19 @@ def check(
     """
 
     def decorate(function: Callable[[Any], None]) -> Callable[[Any], None]:
-        (into or registry).register(Check(id, severity, description, clause, function, plan, follow_up))
+        (into or registry).register(
+            Check(
+                id,
+                severity,
+                description,
+                clause,
+                function,
+                plan,
+                follow_up,
+                judges_refusals=judges_refusals,
+                fails_auth_on_purpose=fails_auth_on_purpose,
+            )
+        )
         return function
 
     return decorate

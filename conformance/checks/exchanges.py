@@ -129,6 +129,7 @@ def success_envelope_conformance(observation: Observation) -> None:
     description="Every 4xx carries {success: false, errors: [{code: integer, message: string}, ...]}, "
     "and a 429 says when to retry (Retry-After), even one the client retried.",
     clause="Errors",
+    judges_refusals=True,  # a refusal's own envelope is still the contract's
 )
 def error_envelope_conformance(observation: Observation) -> None:
     exchange = observation.exchange

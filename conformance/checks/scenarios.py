@@ -122,6 +122,7 @@ def _plan_auth(context: PlanContext) -> list[Scenario]:
     description="Requests without a token or with a wrong token are refused with 401 or 403.",
     clause="Request (Authorization: Bearer); Errors (10000 authentication error)",
     plan=_plan_auth,
+    fails_auth_on_purpose=True,  # without a token, then with a wrong one
 )
 def auth_enforced(outcome: ScenarioOutcome) -> None:
     for label, exchange in zip(("without a token", "with a wrong token"), outcome.exchanges, strict=True):

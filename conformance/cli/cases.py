@@ -14,7 +14,7 @@ from rich.text import Text
 from conformance.cli._options import options_for
 from conformance.cli._storage import keep_hypothesis_out_of_cwd
 from conformance.generation import Case, CaseKind, catalogue
-from conformance.generation.cases import summarise
+from conformance.generation.cases import body_line
 from conformance.generation.catalogue import DEFAULT_COUNT
 
 
@@ -78,7 +78,7 @@ def _print_table(found: list[Case]) -> None:
     table.add_column("body", overflow="ellipsis", no_wrap=True, ratio=1)
     for case in found:
         expect = case.expect.value + (f" {case.violates[1]}" if case.violates else "")
-        body = summarise(case.body, width=console.width)
+        body = body_line(case.body, width=console.width)
         cells = (case.id, expect, case.label, body) if with_labels else (case.id, expect, body)
         # Text, not str: bodies hold brackets ("[INST]") that rich would read as markup.
         table.add_row(*(Text(cell) for cell in cells))

@@ -136,14 +136,14 @@ def body_tags(body: Any) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def summarise(body: Any, width: int = 80) -> str:
+def body_line(body: Any, width: int = 80) -> str:
     """A one-line picture of a body for tables and reports, at most ``width`` characters.
 
     Long strings show their first characters and their length in code points;
     characters a terminal would act on (NUL, U+2028, bidi overrides) are
     escaped, so a summary never breaks the line it is printed on.
 
-    >>> summarise({"prompt": "a" * 131072})
+    >>> body_line({"prompt": "a" * 131072})
     '{"prompt": <131072 chars "aaaaaaaaaaaa…">}'
     """
     text = _render(body)

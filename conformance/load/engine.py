@@ -169,37 +169,16 @@ def _end(child: subprocess.Popen[bytes], grace_s: float) -> None:
         child.wait()
 
 
-PROBE_BODY = {"prompt": "Hello", "max_tokens": 1}
-"""The request `conformance run` sends first too: an unreachable target or a refused token ends the test."""
-
-
 def probe(target: Target) -> str | None:
     """Why the target cannot be load tested at all (unreachable, not HTTP, token refused, model
-    not served), or None."""
+    not served), or None: the first request `conformance run` sends, read as it reads it."""
     from conformance.load.wire import Connection
-    from conformance.runner import model_not_served
-    from conformance.transport import NOT_HTTP, TransportSettings
+    from conformance.runner import PROBE_BODY, untestable_from_probe
+    from conformance.transport import TransportSettings
 
     connection = Connection.for_target(target, TransportSettings(max_response_s=120.0))
     try:
         exchange = connection.send(PROBE_BODY).exchange
     finally:
         connection.close()
-    retired = model_not_served(exchange)
-    if retired is not None:
-        return retired
-    if exchange.status is None:
-        if exchange.error is not None and exchange.error.startswith(NOT_HTTP):
-            return f"the target's answer to the first request was {exchange.error} (POST {exchange.url})"
-        return f"the target is unreachable: {exchange.error} (POST {exchange.url})"
-    if exchange.status in (401, 403):
-        if target.token:
-            return (
-                f"the target refused the token with {exchange.status}: every request would fail auth; "
-                "check the token and the account id"
-            )
-        return (
-            f"the target requires a token (it answered {exchange.status}) and this test has none: "
-            "put it in CLOUDFLARE_API_TOKEN (or CLOUDFLARE_AUTH_TOKEN), or in the variable --token-env names"
-        )
-    return None
+    return untestable_from_probe(exchange, bool(target.token), this="this test")

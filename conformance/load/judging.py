@@ -35,9 +35,6 @@ JSON answers are always judged by all of them. results.json says the rate
 in ``load.checks[].sample_rate``.
 """
 
-JUDGED_ON_REFUSALS = frozenset({"error_envelope_conformance"})
-"""What judges a documented refusal: its envelope, as `run` judges a 429 kept after the retries."""
-
 
 @dataclass(frozen=True)
 class Refusal:
@@ -77,7 +74,8 @@ def judge(
         return Judged({}, (), {}, error=exchange.error or "no response")
     refusal = refusal_of(exchange)
     if refusal is not None:
-        checks = [c for c in checks if c.id in JUDGED_ON_REFUSALS]
+        # Only its envelope is judged, as `run` judges a 429 kept after the retries.
+        checks = [c for c in checks if c.judges_refusals]
     statuses: dict[str, str] = {}
     failures: list[Failure] = []
     seconds: dict[str, float] = {}

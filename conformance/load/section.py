@@ -19,7 +19,7 @@ from conformance.contract import schema_version
 from conformance.generation import Case
 from conformance.load.figures import Figures
 from conformance.load.gates import Gate, evaluate, failed_count, judged_count
-from conformance.load.judging import JUDGED_ON_REFUSALS, SAMPLED
+from conformance.load.judging import SAMPLED
 from conformance.load.mix import Pools
 from conformance.load.settings import LoadSettings
 from conformance.runner import CaseResult, CheckResult, Failure, RunResult
@@ -224,7 +224,7 @@ def load_section(
             },
             "without_retry_after": figures.refusals.get("without_retry_after", 0),
             "retry_after_s": retry,
-            "judged_by": sorted(JUDGED_ON_REFUSALS),
+            "judged_by": sorted(c.id for c in checks if c.judges_refusals),
         },
         "checks": [_check_figures(c, figures) for c in checks if not c.is_scenario],
         "gates": [gate.to_json() for gate in gates],

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 
 from conformance.generation import Case
-from conformance.generation.cases import summarise
+from conformance.generation.cases import body_line
 from conformance.runner import CaseResult, Failure
 
 BaselineReasons = Mapping[tuple[str, str], str]
@@ -75,5 +75,5 @@ def _header(result: CaseResult) -> str:
     lines = [f"{result.id}: {label}"]
     for exchange in result.exchanges:
         answer = str(exchange.status) if exchange.status is not None else f"no response ({exchange.error})"
-        lines.append(f"sent {summarise(exchange.request_body, 100)}, got {answer}")
+        lines.append(f"sent {body_line(exchange.request_body, 100)}, got {answer}")
     return "\n".join(lines)

@@ -25,7 +25,7 @@ from conformance.report.failures import collect_failures
 from conformance.report.load import build_load_view
 from conformance.report.matrix import build_matrix
 from conformance.report.results import load_results
-from conformance.report.summary import summarise
+from conformance.report.summary import report_summary
 
 _TEMPLATES = resources.files("conformance.report") / "templates"
 
@@ -72,7 +72,7 @@ def render_html(results: Mapping[str, Any]) -> str:
     """
     failures = collect_failures(results)
     differences = build_differences(results)
-    summary = summarise(
+    summary = report_summary(
         results,
         new_failures=failures.new_count,
         baselined=failures.baselined_count,

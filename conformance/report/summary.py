@@ -98,7 +98,7 @@ def _counts(results: Mapping[str, Any], failures: int, baselined: int) -> dict[s
     return merged
 
 
-def summarise(
+def report_summary(
     results: Mapping[str, Any],
     *,
     new_failures: int,

@@ -10,18 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.runner._engine import (
-    PROBE_BODY,
-    LiveSender,
-    Plan,
-    arun,
-    judge_case,
-    model_not_served,
-    plan_run,
-    run,
-    send_and_judge,
-)
+from conformance.runner._driver import Plan, arun, plan_run, run, send_and_judge
+from conformance.runner._judge import judge_case, model_not_served, untestable_from_probe
 from conformance.runner._schedule import Schedule
+from conformance.runner._sending import PROBE_BODY, LiveSender
 from conformance.runner._stopping import STOP_AFTER, Watchdog, was_not_judged
 from conformance.runner.baseline import load_baseline, load_baseline_reasons, save_baseline
 from conformance.runner.config import PROFILES, RunConfig
@@ -94,6 +86,7 @@ __all__ = [
     "Watchdog",
     "was_not_judged",
     "summary_markdown",
+    "untestable_from_probe",
     "write_artifacts",
     "write_junit",
     "write_results_json",

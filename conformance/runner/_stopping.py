@@ -18,7 +18,7 @@ from conformance.transport import Exchange
 if TYPE_CHECKING:
     from conformance.checks import Route, Scenario
     from conformance.generation import Case
-    from conformance.runner._engine import Sender
+    from conformance.runner._sending import Sender
     from conformance.transport import Auth
 
 STOP_AFTER = 3

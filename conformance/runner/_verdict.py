@@ -1,4 +1,8 @@
-"""Sums judged cases into check results, applies the baseline, and decides the verdict."""
+"""Sums judged cases into check results, applies the baseline, and decides the verdict.
+
+Pure: the baseline comes in as a value (`Baseline`), loaded and saved by the
+caller (`baseline_for`, `save_updated_baseline`).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ import importlib.metadata
 from collections.abc import Sequence
 from dataclasses import replace
 
-from conformance.checks import Check, RunFacts
-from conformance.runner.baseline import load_baseline, save_baseline
+from conformance.checks import Check
+from conformance.runner.baseline import Baseline
 from conformance.runner.config import RunConfig
 from conformance.runner.redaction import redact_secrets
 from conformance.runner.results import (
@@ -25,13 +29,13 @@ from conformance.runner.results import (
 )
 
 
-def summarise(
+def run_result(
     config: RunConfig,
     checks: Sequence[Check],
     results: Sequence[CaseResult],
     skipped: dict[str, str],
-    facts: RunFacts,
     *,
+    baseline: Baseline | None,
     reason: str | None,
     stopped: str | None = None,
     extra_requests: int,
@@ -39,36 +43,35 @@ def summarise(
     finished_at: str,
     duration_s: float,
 ) -> RunResult:
+    """The run's result: ``results`` summed per check, ``baseline`` applied, the verdict and its exit code.
+
+    ``reason`` says why nothing could be judged, ``stopped`` why the sending
+    stopped early; ``extra_requests`` counts requests no result holds (the probe).
+    """
     # Redacted before anything is summed or saved: every writer, the baseline included,
     # then serializes values that hold no secret (docs/runner.md, "The token").
     secrets = (config.token,) if config.token else ()
     results = sorted((redact_case_result(r, secrets) for r in results), key=lambda r: r.id)
     skipped = {check_id: redact_secrets(why, secrets) for check_id, why in skipped.items()}
     reason = None if reason is None else redact_secrets(reason, secrets)
-    accepted = load_baseline(config.baseline) if config.baseline and not config.update_baseline else set()
-    if config.update_baseline and config.baseline is not None and config.baseline.is_file():
-        previous = load_baseline(config.baseline)
-    else:
-        previous = accepted
+    previous: set[tuple[str, str]] = set(baseline.accepted) if baseline is not None else set()
+    accepted = previous if baseline is not None and not baseline.update else set()
 
     cases = tuple(_mark_baselined(r, accepted) for r in results)
     check_results = tuple(_check_result(c, cases, skipped.get(c.id)) for c in checks)
     failures = [f for c in check_results for f in c.failures]
 
-    baseline: BaselineReport | None = None
-    if config.baseline is not None:
+    report: BaselineReport | None = None
+    if baseline is not None:
         current = {(f.check_id, f.case_id) for f in failures}
         judged = {(check_id, r.id) for r in cases for check_id in r.checks}
         fixed = tuple(sorted(k for k in previous - current if k in judged))
-        if config.update_baseline:
-            save_baseline(config.baseline, failures)
+        if baseline.update:  # the caller writes these failures to the file (`save_updated_baseline`)
             accepted = current
             cases = tuple(_mark_baselined(r, accepted) for r in cases)
             check_results = tuple(_check_result(c, cases, skipped.get(c.id)) for c in checks)
             failures = [f for c in check_results for f in c.failures]
-        baseline = BaselineReport(
-            str(config.baseline), tuple(sorted(accepted)), fixed, config.update_baseline
-        )
+        report = BaselineReport(baseline.path, tuple(sorted(accepted)), fixed, baseline.update)
 
     verdict: Verdict
     if reason is not None:
@@ -97,7 +100,7 @@ def summarise(
         "failures": len(failures),
         "new_failures": len(new),
         "baselined": len(failures) - len(new),
-        "fixed": len(baseline.fixed) if baseline else 0,
+        "fixed": len(report.fixed) if report else 0,
     }
     return RunResult(
         verdict=verdict,
@@ -113,7 +116,7 @@ def summarise(
         counts=counts,
         checks=check_results,
         cases=cases,
-        baseline=baseline,
+        baseline=report,
         schema=config.schema,
         stopped=stopped,
     )

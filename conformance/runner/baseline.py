@@ -7,20 +7,59 @@ A baseline file is JSON::
 
 Failures it lists are reported but accepted; new failures fail the run;
 entries that no longer fail are reported as fixed so the file can shrink.
+
+Judging never touches the file: the caller loads it as a `Baseline`
+(`baseline_for`), the run's result is summed against that value, and the
+caller writes the file back when the run rewrites it (`save_updated_baseline`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.contract.bounded_json import read_json
 from conformance.errors import UsageError
-from conformance.runner.results import Failure
+from conformance.runner.config import RunConfig
+from conformance.runner.results import Failure, RunResult
 
 FORMAT = "workers-ai-conformance/baseline"
 Key = tuple[str, str]  # (check id, case id)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A baseline file as a run applies it: its name, what it holds, and whether the run rewrites it.
+
+    ``accepted`` is what the file held when the run began (nothing when
+    ``update`` and there is no file yet). A run that rewrites it accepts its
+    own failures instead, and reports the file's entries it fixed.
+    """
+
+    path: str
+    accepted: frozenset[Key] = frozenset()
+    update: bool = False
+
+
+def baseline_for(config: RunConfig) -> Baseline | None:
+    """The baseline ``config`` names (``--baseline``, ``--update-baseline``), loaded; None without one.
+
+    >>> baseline_for(RunConfig(base_url="http://127.0.0.1:8787/client/v4", account_id="X")) is None
+    True
+    """
+    path = config.baseline
+    if path is None:
+        return None
+    held = load_baseline(path) if not config.update_baseline or path.is_file() else set()
+    return Baseline(str(path), frozenset(held), config.update_baseline)
+
+
+def save_updated_baseline(result: RunResult) -> None:
+    """Write the run's failures to its baseline file when the run rewrites it (``--update-baseline``)."""
+    if result.baseline is not None and result.baseline.updated:
+        save_baseline(Path(result.baseline.path), result.failures)
 
 
 def load_baseline(path: Path) -> set[Key]:

@@ -12,7 +12,8 @@ from typing import Any
 
 from conformance.checks import Route, RunFacts
 from conformance.generation import Case
-from conformance.runner._engine import _drive, execute
+from conformance.runner._driver import _drive, execute
+from conformance.runner._files import keeping_files
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event
 from conformance.transport import Auth, Exchange
@@ -43,4 +44,11 @@ def judge_sent(
     checks = config.selected_checks()
     cases = [case for case, _ in sent]
     exchanges = {case.id: exchange for case, exchange in sent}
-    return _drive(execute(config, checks, cases, dict(skipped or {}), _Sent(exchanges), facts))
+    sender, reasons = _Sent(exchanges), dict(skipped or {})
+    return _drive(
+        keeping_files(
+            config,
+            facts,
+            lambda baseline: execute(config, checks, cases, reasons, sender, facts, baseline=baseline),
+        )
+    )

@@ -7,12 +7,16 @@ run that stopped sending (its target stopped answering) ends with why::
     {"format": "workers-ai-conformance/recording", "format_version": 1, "target": {...}, ...}
     {"item": {"type": "case", "id": "boundary/seed-max", ...}, "exchanges": [{...}]}
     {"stopped": "the target stopped answering: 3 requests in a row got no answer in time ..."}
+
+The recorder reads the run's events (`recorded`): the runner itself opens no file.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -21,7 +25,9 @@ from conformance.checks import Route, RunFacts, Scenario, ScenarioRequest
 from conformance.contract.bounded_json import MAX_DEPTH, read_json
 from conformance.errors import UsageError
 from conformance.generation import Case
+from conformance.runner._stopping import was_not_judged
 from conformance.runner.config import RunConfig
+from conformance.runner.events import Event, ItemFinished, RunFinished, RunStarted
 from conformance.runner.redaction import redact_exchange
 from conformance.transport import Exchange, StreamFacts, Timing
 
@@ -72,6 +78,40 @@ class Recorder:
 
     def close(self) -> None:
         self._stream.close()
+
+
+async def recorded(
+    events: AsyncGenerator[Event, None], config: RunConfig, facts: RunFacts
+) -> AsyncGenerator[Event, None]:
+    """``events`` unchanged, each finished item appended to ``config.record`` (when set) as it passes.
+
+    An item the run stopped before judging is recorded without exchanges, so
+    that a replay does not judge it either, and the recording ends with why
+    the run stopped.
+    """
+    async with aclosing(events):
+        if config.record is None:
+            async for event in events:
+                yield event
+            return
+        recorder: Recorder | None = None
+        try:
+            async for event in events:
+                if isinstance(event, RunStarted):
+                    recorder = Recorder.open(config, facts)
+                elif recorder is not None and isinstance(event, ItemFinished):
+                    recorder.add(event.result.item, event.result.exchanges)
+                elif recorder is not None and isinstance(event, RunFinished):
+                    for result in event.result.cases:
+                        if was_not_judged(result):
+                            recorder.add(result.item, ())
+                    if event.result.stopped is not None:
+                        recorder.stopped(event.result.stopped)
+                    recorder.close()
+                yield event
+        finally:
+            if recorder is not None:
+                recorder.close()
 
 
 @dataclass(frozen=True)

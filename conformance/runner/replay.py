@@ -6,15 +6,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from conformance.checks import CheckRegistry, CheckSkipped, PlanContext, RunFacts, registry
 from conformance.checks.subjects import Route
 from conformance.contract import DEFAULT_SCHEMA_VERSION
-from conformance.runner._engine import PROBE_BODY, Plan, _drive, execute
+from conformance.runner._driver import Plan, _drive, execute
+from conformance.runner._files import keeping_files
+from conformance.runner._sending import PROBE_BODY
 from conformance.runner._stopping import TargetStopped
+from conformance.runner.baseline import Baseline
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event
 from conformance.runner.recording import Recording, load_recording
@@ -78,10 +81,12 @@ def replay(
         schema_version=schema_version or header.get("schema_version") or DEFAULT_SCHEMA_VERSION,
     )
     facts = RunFacts(has_token=bool(header.get("has_token")), schema=config.schema)
-    return _drive(_replay(config, recording, facts))
+    return _drive(keeping_files(config, facts, lambda baseline: _replay(config, recording, facts, baseline)))
 
 
-async def _replay(config: RunConfig, recording: Recording, facts: RunFacts) -> AsyncIterator[Event]:
+async def _replay(
+    config: RunConfig, recording: Recording, facts: RunFacts, baseline: Baseline | None
+) -> AsyncGenerator[Event, None]:
     selected = config.selected_checks()
     selected_ids = {c.id for c in selected}
     items = [item for item, _ in recording.items if getattr(item, "check", "") in ("", *selected_ids)]
@@ -95,7 +100,10 @@ async def _replay(config: RunConfig, recording: Recording, facts: RunFacts) -> A
             except CheckSkipped as exc:  # the live run skipped it for this reason too
                 skipped[check.id] = exc.reason
     sender = _RecordedSender({item.id: exchanges for item, exchanges in recording.items}, recording.stopped)
-    async for event in execute(config, selected, items, skipped, sender, facts, stopped=recording.stopped):
+    events = execute(
+        config, selected, items, skipped, sender, facts, baseline=baseline, stopped=recording.stopped
+    )
+    async for event in events:
         yield event
 
 
@@ -127,15 +135,11 @@ def replay_items(
     items = [item for item in plan.items if item.id in exchanges]
     sender = _RecordedSender(exchanges)
     recorded = _RecordedProbe(probe) if probe is not None else None
-    return _drive(
-        execute(
-            config,
-            config.selected_checks(),
-            items,
-            dict(plan.skipped),
-            sender,
-            facts,
-            probe=recorded,
-            stopped=stopped,
+    checks, skipped = config.selected_checks(), dict(plan.skipped)
+
+    def judged(baseline: Baseline | None) -> AsyncGenerator[Event, None]:
+        return execute(
+            config, checks, items, skipped, sender, facts, baseline=baseline, probe=recorded, stopped=stopped
         )
-    )
+
+    return _drive(keeping_files(config, facts, judged))

@@ -19,8 +19,10 @@ down in docs/gpu.md:
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from conformance.server.engines import llama2_template
 from conformance.server.engines.base import GenerationRequest, ToolCall
@@ -135,6 +137,28 @@ def prompt_ids(
     """
     ids = list(encode(prompt_text(request))) or [bos_id if bos_id is not None else 0]
     return truncated_prompt(ids, request.max_tokens, window)
+
+
+class PromptEncoder:
+    """A checkpoint's Hugging Face tokenizer as the engines that tokenize read prompts with.
+
+    One per engine: HF's fast-tokenizer wrapper may reconfigure the Rust
+    tokenizer inside ``encode`` ("Already borrowed" under concurrency), and
+    encoding is short, so calls are serialised.
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+        self._lock = threading.Lock()
+
+    def encode(self, text: str) -> list[int]:
+        """``text``'s token ids, no special tokens added."""
+        with self._lock:
+            return list(self._tokenizer.encode(text, add_special_tokens=False))
+
+    def prompt_ids(self, request: GenerationRequest, window: int) -> tuple[list[int], int]:
+        """The templated prompt's token ids fit to ``window`` (`prompt_ids`), and how many were dropped."""
+        return prompt_ids(request, self.encode, self._tokenizer.bos_token_id, window)
 
 
 def completion_limit(max_tokens: int, prompt_tokens: int, window: int) -> int:

@@ -58,9 +58,7 @@ class TransformersEngine:
         self._device = device
         self._cache_argument = _cache_argument_name(model)
         self._lock = threading.Lock()
-        # HF's fast-tokenizer wrapper may reconfigure the Rust tokenizer inside encode
-        # ("Already borrowed" under concurrency); encoding is short, so serialise it.
-        self._encode_lock = threading.Lock()
+        self.encoder = request_mapping.PromptEncoder(tokenizer)
         config = model.config
         self.context_window = int(
             getattr(config, "max_position_embeddings", 0) or getattr(tokenizer, "model_max_length", 4096)
@@ -115,13 +113,7 @@ class TransformersEngine:
 
     def prompt_ids(self, request: GenerationRequest) -> tuple[list[int], int]:
         """Token ids of the prompt after truncation, and how many were dropped."""
-        return request_mapping.prompt_ids(
-            request, self._encode, self._tokenizer.bos_token_id, self.context_window
-        )
-
-    def _encode(self, text: str) -> list[int]:
-        with self._encode_lock:
-            return list(self._tokenizer.encode(text, add_special_tokens=False))
+        return self.encoder.prompt_ids(request, self.context_window)
 
     # -- generation -----------------------------------------------------------
 

@@ -83,8 +83,7 @@ class VLLMEngine:
         self._path = path
         self._quantization = quantization
         self.context_window = context_window
-        # HF fast tokenizers are not safe to call from many threads at once.
-        self._encode_lock = threading.Lock()
+        self.encoder = request_mapping.PromptEncoder(tokenizer)
 
     @classmethod
     def load(
@@ -142,13 +141,7 @@ class VLLMEngine:
 
     def prompt_ids(self, request: GenerationRequest) -> tuple[list[int], int]:
         """Token ids of the templated prompt after truncation, and how many were dropped."""
-        return request_mapping.prompt_ids(
-            request, self._encode, self._tokenizer.bos_token_id, self.context_window
-        )
-
-    def _encode(self, text: str) -> list[int]:
-        with self._encode_lock:
-            return list(self._tokenizer.encode(text, add_special_tokens=False))
+        return self.encoder.prompt_ids(request, self.context_window)
 
     def sampling_params(self, request: GenerationRequest, max_tokens: int) -> Any:
         """vLLM's SamplingParams for ``request``: every Workers AI parameter, within vLLM's ranges."""
