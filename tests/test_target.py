@@ -54,3 +54,17 @@ def test_a_run_config_takes_a_target_and_gives_it_back() -> None:
     target = Target("http://127.0.0.1:8787/client/v4", "X", token="t", embedded=True)
     config = RunConfig.for_target(target, profile="smoke")
     assert config.target == target and config.profile == "smoke"
+
+
+def test_a_token_outside_ascii_is_a_usage_error_naming_the_variable_not_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from conformance.errors import UsageError
+
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "tökén")
+    with pytest.raises(UsageError) as error:
+        token_from_environment(None)
+    assert str(error.value).startswith("--token-env='CLOUDFLARE_API_TOKEN' holds a token with a character")
+    assert "tökén" not in str(error.value)
+    monkeypatch.setenv("MY_TOKEN", "ok-token")
+    assert token_from_environment("MY_TOKEN") == "ok-token"  # the named variable wins, ASCII passes

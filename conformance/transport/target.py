@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.contract import MODEL, run_path
+from conformance.errors import UsageError
 
 DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 FALLBACK_TOKEN_ENV = "CLOUDFLARE_AUTH_TOKEN"
@@ -77,7 +78,19 @@ def token_from_environment(variable: str | None) -> str | None:
     """The API token: from ``variable`` when named, else `DEFAULT_TOKEN_ENV`, then `FALLBACK_TOKEN_ENV`.
 
     An empty variable counts as unset.
+    A token with a character outside ASCII is a `UsageError` naming the variable,
+    never the token: no HTTP header can carry it, so every request would fail.
     """
-    if variable is not None:
-        return os.environ.get(variable) or None
-    return os.environ.get(DEFAULT_TOKEN_ENV) or os.environ.get(FALLBACK_TOKEN_ENV) or None
+    names = (variable,) if variable is not None else (DEFAULT_TOKEN_ENV, FALLBACK_TOKEN_ENV)
+    for name in names:
+        token = os.environ.get(name)
+        if token:
+            if not token.isascii():
+                raise UsageError(
+                    "holds a token with a character outside ASCII, which no HTTP header can carry: "
+                    "check the variable's value",
+                    field="token_env",
+                    value=name,
+                )
+            return token
+    return None
