@@ -73,7 +73,7 @@ def generated_text(exchange: Exchange) -> str | None:
     if exchange.stream is not None:
         pieces = [e.get("response") for e in exchange.stream.json_events if isinstance(e, dict)]
         return "".join(p for p in pieces if isinstance(p, str))
-    result = _result_object(exchange)
+    result = result_object(exchange)
     text = result.get("response") if result is not None else None
     return text if isinstance(text, str) else None
 
@@ -86,12 +86,15 @@ def reported_usage(exchange: Exchange) -> Any:
             if isinstance(event, dict) and "usage" in event:
                 found = event["usage"]
         return found
-    result = _result_object(exchange)
+    result = result_object(exchange)
     return result.get("usage") if result is not None else None
 
 
-def _result_object(exchange: Exchange) -> dict[str, Any] | None:
-    # A malformed body is the envelope checks' business; here it just has no result.
+def result_object(exchange: Exchange) -> dict[str, Any] | None:
+    """The ``result`` object of a JSON answer, or None when the body has none.
+
+    A malformed body is the envelope checks' business; here it just has no result.
+    """
     try:
         body = read_json(exchange.body)
     except ValueError:

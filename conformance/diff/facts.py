@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from conformance.checks import Scenario
-from conformance.checks.reading import error_codes, generated_text, is_success, reported_usage
+from conformance.checks.reading import error_codes, generated_text, is_success, reported_usage, result_object
 from conformance.contract import DEFAULT_MAX_TOKENS
 from conformance.contract.bounded_json import read_json
 from conformance.generation import Case
@@ -68,7 +68,7 @@ def exchange_facts(exchange: Exchange) -> dict[str, Any]:
         facts["stream.after_done"] = stream.after_done > 0
         facts["stream.padding"] = any(isinstance(e, dict) and "p" in e for e in events)
     else:
-        result = _result(exchange)
+        result = result_object(exchange)
         facts["branch"] = "object" if result is not None else "other"
         facts["fields"] = sorted(set(result or ()) & set(OUTPUT_FIELDS))
     facts.update(_usage_facts(exchange))
@@ -99,15 +99,6 @@ def _events(events: Sequence[str]) -> list[Any]:
         except ValueError:
             parsed.append(None)
     return parsed
-
-
-def _result(exchange: Exchange) -> Mapping[str, Any] | None:
-    try:
-        body = read_json(exchange.body)
-    except ValueError:
-        return None
-    result = body.get("result") if isinstance(body, dict) else None
-    return result if isinstance(result, dict) else None
 
 
 def _count(usage: Mapping[str, Any], key: str) -> int | None:

@@ -77,6 +77,18 @@ def _nice_step(span: float, ticks: int = 5) -> float:
     return 10 * magnitude
 
 
+def chart_frame(left: float = LEFT, right: float = RIGHT) -> list[str]:
+    """The opening of every chart's SVG: the canvas and the horizontal axis (close it with ``</svg>``).
+
+    ``left`` and ``right`` are the chart's margins: a line chart's tick labels need more room.
+    """
+    return [
+        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg">',
+        f'<line x1="{left}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - right}" '
+        f'y2="{HEIGHT - BOTTOM}" class="axis"/>',
+    ]
+
+
 def tick_label(value: float) -> str:
     """A chart's number: whole with thousands separators from 100 up, else three significant digits.
 
@@ -119,10 +131,7 @@ def histogram(samples: Sequence[tuple[str, float]], classes: Sequence[str], unit
     def y(n: float) -> float:
         return TOP + plot_h - plot_h * n / tallest
 
-    parts = [
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg">',
-        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" class="axis"/>',
-    ]
+    parts = chart_frame()
     tick = 0.0
     while tick <= high + step / 2:
         parts.append(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from conformance.report.charts import tick_label
+from conformance.report.charts import chart_frame, tick_label
 
 WIDTH, HEIGHT = 400, 190
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 24
@@ -48,10 +48,7 @@ def line_chart(lines: Sequence[Line], unit: str) -> Markup:
     def y(v: float) -> float:
         return TOP + plot_h - plot_h * v / v_high
 
-    parts = [
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" xmlns="http://www.w3.org/2000/svg">',
-        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" class="axis"/>',
-    ]
+    parts = chart_frame(LEFT, RIGHT)
     for fraction in (0.0, 0.5, 1.0):
         level = v_high * fraction
         parts.append(
