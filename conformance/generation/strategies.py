@@ -7,7 +7,7 @@ instead: ``from_schema`` on the whole input schema pads bodies with random
 extra keys and leaves most optional fields out (in 200 draws it sent ``tools``
 once), so a suite built on it would hardly ever exercise tools, functions or
 images. Here every optional field is present in a fair share of draws
-(20% to 50% of its branch's bodies; tests/test_generation_strategies.py measures them).
+(20% to 50% of its branch's bodies; tests/generation/test_strategies.py measures them).
 
 >>> from hypothesis import given
 >>> @given(valid_requests())
@@ -227,7 +227,7 @@ def valid_requests(schema: Version = None) -> st.SearchStrategy[Body]:
     """Request bodies a schema version's input schema accepts: both ``oneOf`` branches in equal shares.
 
     Every optional field of each branch appears in 20% to 50% of that branch's
-    draws (tests/test_generation_strategies.py measures the shares). Strings
+    draws (tests/generation/test_strategies.py measures the shares). Strings
     stay short; ``max_tokens`` stays in -2..64. ``schema`` names the version
     (``"docs-2025-01"``); the page's by default.
 

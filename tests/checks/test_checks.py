@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_server import fake_server
-from samples import TOKEN, small_cases
 
 from conformance.checks import (
     CheckFailure,
@@ -26,6 +24,8 @@ from conformance.checks import (
 from conformance.errors import UsageError
 from conformance.runner import RunConfig, RunFinished, RunResult, run
 from conformance.transport import Exchange
+from support.fake_server import fake_server
+from support.samples import TOKEN, small_cases
 
 
 def run_against(

@@ -1,6 +1,6 @@
 """`concurrent_answers_unchanged`: its plan, its verdicts on made-up answers, and runs over loopback.
 
-`tests/test_checks.py` proves it fails on both batching fake servers; here:
+`tests/checks/test_checks.py` proves it fails on both batching fake servers; here:
 what it sends for each ``--concurrency``, that a failure quotes both texts
 (bounded), that a server not deterministic alone is not judged, and that
 conformant servers at several concurrencies pass.
@@ -13,13 +13,13 @@ import re
 from typing import Any
 
 import pytest
-from fake_server import fake_server
-from samples import TOKEN, small_cases
 
 from conformance.checks import CheckFailure, CheckSkipped, PlanContext, Scenario, ScenarioOutcome
 from conformance.checks.concurrency import LONE_ROUNDS, _plan, concurrent_answers_unchanged
 from conformance.runner import RunConfig, RunFinished, RunResult, run
 from conformance.transport import Exchange
+from support.fake_server import fake_server
+from support.samples import TOKEN, small_cases
 
 CHECK = "concurrent_answers_unchanged"
 

@@ -1,7 +1,7 @@
 """The length search on its own: for any cap, the follow-ups find it exactly within the bound.
 
 The server here is a function of the body (refuse above a cap, counted one
-way), so every cap can be tried in milliseconds; `tests/test_checks.py`
+way), so every cap can be tried in milliseconds; `tests/checks/test_checks.py`
 drives the same check over real HTTP against the fake server's faults.
 """
 

@@ -93,7 +93,7 @@ def test_a_users_module_by_path_shows_in_the_table(tmp_path: Path) -> None:
 
 
 def test_the_example_module_in_docs_runner_md_loads(tmp_path: Path) -> None:
-    docs = (Path(__file__).parents[1] / "docs" / "runner.md").read_text()
+    docs = (Path(__file__).parents[2] / "docs" / "runner.md").read_text()
     start = docs.index("# my_checks.py\n")
     (tmp_path / "my_checks.py").write_text(docs[start : docs.index("```", start)])
     done = console_script("checks", "--checks-module", "my_checks.py", "--format", "json", cwd=tmp_path)

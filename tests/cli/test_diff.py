@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fake_server import fake_server
-from samples import TOKEN
 
 from conformance.cli import main
+from support.fake_server import fake_server
+from support.samples import TOKEN
 
 NOISE = {"sample_unseeded", "random_padding", "shuffled_headers"}
 """What two conformant implementations differ in: sampled text, the padding of events, header order."""

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from load_server import load_server
-from samples import TOKEN
 
 from conformance.cli import main
+from support.load_server import load_server
+from support.samples import TOKEN
 
 pytestmark = pytest.mark.skipif(
     __import__("importlib").util.find_spec("locust") is None, reason="the load extra is not installed"
@@ -230,7 +230,7 @@ def test_the_embedded_reference_server_passes_with_two_processes(tmp_path: Path)
 
 
 def test_a_retired_model_ends_the_load_test_untestable_naming_cloudflares_error(tmp_path: Path) -> None:
-    from fake_server import fake_server
+    from support.fake_server import fake_server
 
     with fake_server({"retired_model"}, token=TOKEN) as base_url:
         code, output, document = load(base_url, tmp_path)
@@ -239,7 +239,7 @@ def test_a_retired_model_ends_the_load_test_untestable_naming_cloudflares_error(
 
 
 def test_the_built_cases_and_checks_follow_the_schema_version(tmp_path: Path) -> None:
-    from fake_server import fake_server
+    from support.fake_server import fake_server
 
     with fake_server({"serves_docs_2025_01"}, token=TOKEN) as base_url:
         page = load(base_url, tmp_path / "page", "--mix", "boundary=1")

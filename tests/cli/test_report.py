@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from results_builder import failing_run
 
 from conformance.cli import main
+from support.results_builder import failing_run
 
 
 def test_report_writes_the_html(tmp_path: Path) -> None:

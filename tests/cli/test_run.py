@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from functools import partial
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fake_server import fake_server
-from samples import TOKEN
 
 from conformance.cli import main
 from conformance.runner import RunConfig, plan_run
+from support import processes
+from support.fake_server import fake_server
+from support.samples import TOKEN
 
-
-def conformance(*args: str, cwd: Path, token: str | None = TOKEN) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
-    env["CI"] = "1"
-    if token is not None:
-        env["CLOUDFLARE_API_TOKEN"] = token
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+conformance = partial(processes.conformance, token=TOKEN)
 
 
 def test_a_conformant_server_passes_with_exit_0_and_reports_in_reports_latest(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from conformance.cli import main
 
-README = Path(__file__).parent.parent / "schemas" / "README.md"
+README = Path(__file__).parents[2] / "schemas" / "README.md"
 
 
 def invoke(*args: str) -> tuple[int, str]:

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -16,42 +10,10 @@ from click.testing import CliRunner
 
 from conformance.cli import main
 from conformance.contract import MODEL
-from tests._reference_server import run_url, tiny_model_path
+from support.processes import serve
+from support.reference_server import run_url, tiny_model_path
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serve(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "serve", "--port", str(port), *args],
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    lines: list[str] = []
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = process.stderr.readline()
-            assert line, f"the server exited: {''.join(lines)}"
-            lines.append(line)
-            if "Application startup complete" in line:
-                break
-        yield f"http://127.0.0.1:{port}/client/v4", lines
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        process.stderr.close()
 
 
 def test_help_lists_the_options() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cli import main
+from support.processes import accepts_connections, free_port
 
 SERVER_TOKEN = "awq-e2e-token-3b9d"
 
@@ -60,20 +60,6 @@ def test_cuda_where_torch_sees_none_is_a_usage_error() -> None:
     code, output = serve("--device", "cuda:0")
     assert code == 2
     assert "--device='cuda:0': torch" in output and "sees no CUDA device here; use cpu (or auto)." in output
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def accepts_connections(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.mark.slow

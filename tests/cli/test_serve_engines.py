@@ -2,9 +2,9 @@
 
 The end-to-end runs are what a user does: ``conformance serve`` in one
 process, ``conformance run --base-url`` in another. The openai engine
-forwards to tests/openai_upstream.py, which stands in for vLLM's OpenAI
+forwards to tests/support/openai_upstream.py, which stands in for vLLM's OpenAI
 server (no vLLM here); the vllm engine runs against the stand-in `vllm`
-package (tests/vllm_stand_in), put on the server's PYTHONPATH because vLLM
+package (tests/support/vllm_stand_in), put on the server's PYTHONPATH because vLLM
 cannot be installed on this CPU machine.
 """
 
@@ -21,11 +21,11 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cli import main
-from tests._reference_server import tiny_engine, tiny_model_path
-from tests.openai_upstream import OpenAIUpstream, running_upstream
-from tests.test_cli_serve import serve
+from support.openai_upstream import OpenAIUpstream, running_upstream
+from support.processes import serve
+from support.reference_server import tiny_engine, tiny_model_path
 
-STAND_IN = Path(__file__).parent / "vllm_stand_in"
+STAND_IN = Path(__file__).parents[1] / "support" / "vllm_stand_in"
 TOKEN = "engines-e2e-token"
 
 

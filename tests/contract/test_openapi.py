@@ -12,7 +12,7 @@ from conformance.cli import main
 from conformance.contract import load_schema
 from conformance.contract.openapi import RUN_PATH_TEMPLATE, openapi_document, openapi_json
 
-COMMITTED = Path(__file__).resolve().parents[1] / "schemas" / "openapi.json"
+COMMITTED = Path(__file__).resolve().parents[2] / "schemas" / "openapi.json"
 
 
 def test_committed_document_is_current_with_its_generator() -> None:

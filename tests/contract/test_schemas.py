@@ -13,7 +13,7 @@ from conformance.contract import MODEL, SCHEMA_FILES, load_schema, read_bytes, s
 from conformance.contract.seed import extract_input_schema
 from conformance.errors import ContractError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_PAGE = ROOT.parent / "shared" / "seed" / "workers-ai-llama-2-13b-chat-awq.txt"
 PROVENANCE = json.loads((ROOT / "schemas" / "PROVENANCE.json").read_text())
 
@@ -37,7 +37,7 @@ def test_vendored_file_matches_its_pinned_hash(name: str) -> None:
 
 
 def test_every_vendored_file_has_provenance() -> None:
-    # openapi.json is generated from these files (tests/test_openapi.py keeps it current).
+    # openapi.json is generated from these files (tests/contract/test_openapi.py keeps it current).
     on_disk = {p.name for p in (ROOT / "schemas").glob("*.json")} - {"PROVENANCE.json", "openapi.json"}
     assert on_disk == set(SCHEMA_FILES) == set(PROVENANCE["files"])
 

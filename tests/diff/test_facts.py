@@ -6,12 +6,12 @@ import asyncio
 from typing import Any
 
 import pytest
-from fake_server import fake_server
-from samples import TOKEN
 
 from conformance.checks import Scenario, ScenarioRequest
 from conformance.diff.facts import FACT_CLASSES, exchange_facts, item_facts
 from conformance.transport import Client, Exchange
+from support.fake_server import fake_server
+from support.samples import TOKEN
 
 HELLO = {"prompt": "Hello", "max_tokens": 5}
 STREAMED = {**HELLO, "stream": True}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,8 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from tests._reference_server import run_url
+from support.processes import accepts_connections, free_port
+from support.reference_server import run_url
 
 pytestmark = pytest.mark.slow
 
@@ -84,20 +84,6 @@ def conformance(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Comple
         timeout=540,
         check=False,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def accepts_connections(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def every_text(folder: Path) -> dict[Path, str]:

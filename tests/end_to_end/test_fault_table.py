@@ -11,19 +11,19 @@ import re
 from pathlib import Path
 
 import pytest
-from fake_server import FAULTS, fake_server
-from samples import TOKEN
 
 from conformance.checks import Scenario, registry
 from conformance.checks.error_statuses import UNKNOWN_ACCOUNT, UNKNOWN_MODEL
 from conformance.contract import DEFAULT_SCHEMA_VERSION, MODEL
 from conformance.runner import RunConfig, RunFinished, RunResult, run
 from conformance.transport import TransportSettings
+from support.fake_server import FAULTS, fake_server
+from support.samples import TOKEN
 
 IDLE_TIMEOUT_S = 2
 """Short: a stalled stream fails after this long instead of the default minute."""
 
-DOC = Path(__file__).parent.parent / "docs" / "runner.md"
+DOC = Path(__file__).parents[2] / "docs" / "runner.md"
 ROW = re.compile(
     r"^\| `(?P<fault>\w+)` \| (?P<words>[^|]+) \| `(?P<check>\w+)` "
     r"\| (?P<profile>\w+)(?: (?P<schema>[\w-]+))? \|$"
@@ -36,7 +36,7 @@ INFRASTRUCTURE = {
     "echo_auth",
     "stall_streams",
     "retired_model",
-    "stop_answering",  # the run stops itself: tests/test_stopping.py
+    "stop_answering",  # the run stops itself: tests/runner/test_stopping.py
 }
 """Fault switches that test the runner's own limits (retries, exit 3, caps, redaction), not a check."""
 
@@ -56,7 +56,7 @@ DIFF_ONLY = {
     "random_padding",
     "shuffled_headers",
 }
-"""Conformant behaviours besides the default one; `conformance diff` tells them apart (test_cli_diff.py)."""
+"""Conformant behaviours besides the default one; `conformance diff` tells them apart (cli/test_diff.py)."""
 
 
 def table_rows() -> list[tuple[str, str, str]]:

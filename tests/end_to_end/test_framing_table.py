@@ -9,23 +9,22 @@ table; a test keeps the two equal.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from framing_server import framing_server
-from framing_table import HTTP, ROWS, SSE, Row
-from samples import TOKEN
 
 from conformance.checks import RunFacts, registry
 from conformance.generation import Case, CaseKind
 from conformance.runner import CaseResult, judge_case
 from conformance.transport import Client, Exchange
+from support.framing_server import framing_server
+from support.framing_table import HTTP, ROWS, SSE, Row
+from support.processes import conformance
+from support.samples import TOKEN
 
-DOC = Path(__file__).parent.parent / "docs" / "runner.md"
+DOC = Path(__file__).parents[2] / "docs" / "runner.md"
 DOC_ROW = re.compile(r"^\| `(?P<name>\w+)` \| (?P<sends>.+) \| (?P<verdict>passes|fails `\w+`: .+) \|$")
 BY_NAME = {row.name: row for row in ROWS}
 
@@ -107,19 +106,6 @@ def test_a_legal_framing_on_a_kept_open_connection_serves_both_requests_on_it() 
     with framing_server(BY_NAME["chunked"], connections) as url:
         exchanges = send(url, JSON_CASE.body, times=2)
     assert [e.framing for e in exchanges] == [(), ()] and len(connections) == 1
-
-
-def conformance(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
-    env["CI"] = "1"
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def run_cli(row: Row, check: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile_server import BEHAVIOURS, MIXED, hostile_server
+
+from support.hostile_server import BEHAVIOURS, MIXED, hostile_server
+from support.processes import ci_env
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +35,7 @@ kept only within their cap it peaked at 600 to 900 MiB."""
 
 # What results.json says of a case that got one of these behaviours. The mixed run
 # hands them out in arrival order, so which case gets which varies from run to run;
-# tests/test_client.py pins each behaviour to its message.
+# tests/transport/test_client.py pins each behaviour to its message.
 SAYS: dict[str, str] = {
     "deep_json": "JSON nested deeper than 128 levels",
     "huge_number": "an integer of 100000 digits",
@@ -64,9 +66,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 def _run_measured(args: list[str], cwd: Path) -> tuple[int, str, int]:
     """Run the CLI; its exit code, output, and peak RSS in bytes."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
-    env["CI"] = "1"
-    env["CLOUDFLARE_API_TOKEN"] = "hostile-test-token"
+    env = ci_env("hostile-test-token")
     out = cwd / "output.txt"
     with out.open("wb") as sink:
         child = subprocess.Popen(

@@ -9,34 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fake_server import RETIRED_MESSAGE, fake_server
-from samples import TOKEN
 
 from conformance.cli import main
 from conformance.contract import MODEL, read_bytes, schema_version
 from conformance.runner import RunConfig, RunFinished, run
 from conformance.transport import Exchange
+from support import processes
+from support.fake_server import RETIRED_MESSAGE, fake_server
+from support.samples import TOKEN
 
-
-def conformance(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
-    env.update(CI="1", CLOUDFLARE_API_TOKEN=TOKEN)
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+conformance = partial(processes.conformance, token=TOKEN)
 
 
 def run_smoke(url: str, folder: str, *extra: str) -> list[str]:
@@ -197,7 +185,7 @@ def test_the_reference_server_answers_by_the_version_it_is_given() -> None:
     from conformance.generation import boundary_cases
     from conformance.server.app import create_app
     from conformance.server.embedded import serving
-    from tests._reference_server import tiny_engine
+    from support.reference_server import tiny_engine
 
     chosen = [c for c in boundary_cases() if c.id in ("boundary/image-bytes", "boundary/prompt-minimal")]
     app = create_app(tiny_engine(), token=TOKEN, schema="docs-2025-01")

@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_server import fake_server
 
 from conformance.contract import MODEL
 from conformance.server.embedded import running_reference_server
-from tests._reference_server import ACCOUNT, tiny_engine
+from support.fake_server import fake_server
+from support.reference_server import ACCOUNT, tiny_engine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ST = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
 
 

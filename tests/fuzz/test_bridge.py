@@ -6,8 +6,6 @@ import json
 
 import requests
 import schemathesis
-from fake_server import fake_server
-from samples import TOKEN
 from schemathesis.core.transport import read_event_stream
 
 from conformance.contract import run_path
@@ -15,6 +13,8 @@ from conformance.fuzz.bridge import OFF_ROUTE, Target, stream_facts, to_case, to
 from conformance.fuzz.engine import curl_line
 from conformance.fuzz.hooks import STALLED, idle_reads
 from conformance.transport import REDACTED
+from support.fake_server import fake_server
+from support.samples import TOKEN
 
 BASE = "http://127.0.0.1:9/client/v4"
 TARGET = Target(BASE, "X", "@hf/thebloke/llama-2-13b-chat-awq", "s3cret")

@@ -7,7 +7,6 @@ three-phase comparison with `run` is benchmarks/fuzz_vs_run.py (docs/fuzz.md).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,24 +14,22 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fake_server import fake_server
-from samples import TOKEN
 
 from conformance.cli import main
 from conformance.contract import MODEL, run_path
 from conformance.runner import load_recording
+from support.fake_server import fake_server
+from support.processes import ci_env
+from support.samples import TOKEN
 
 FAST = ("--phase", "fuzzing", "--max-examples", "3", "--seed", "1")
 
 
 def fuzz(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
-    env["CI"] = "1"
-    env["CLOUDFLARE_API_TOKEN"] = TOKEN
     return subprocess.run(
         [sys.executable, "-m", "conformance", "fuzz", *args, "--report-dir", str(cwd / "out")],
         cwd=cwd,
-        env=env,
+        env=ci_env(TOKEN),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -9,11 +9,11 @@ from urllib.parse import quote
 import pytest
 import requests
 import schemathesis
-from fake_server import fake_server
 
 from conformance.contract import MODEL
 from conformance.contract.openapi import openapi_document
 from conformance.fuzz import hooks
+from support.fake_server import fake_server
 
 ENCODED = quote(MODEL, safe="")  # how schemathesis writes any path parameter: %40hf%2Fthebloke%2F...
 

@@ -1,6 +1,6 @@
 """conformance.load's pieces that need no Locust: settings, the mix, the wire client, judging, figures, gates.
 
-The Locust processes themselves are driven end to end in test_cli_load.py.
+The Locust processes themselves are driven end to end in tests/cli/test_load.py.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import sys
 from typing import Any
 
 import pytest
-from fake_server import fake_server
-from samples import TOKEN
 
 from conformance.checks import CheckRegistry, RunFacts, check, registry
 from conformance.errors import UsageError
@@ -24,6 +22,8 @@ from conformance.load.observe import Observer
 from conformance.load.settings import Gates, LoadSettings, parse_duration, parse_mix
 from conformance.load.wire import Connection, Sent
 from conformance.transport import Exchange, StreamFacts, Timing
+from support.fake_server import fake_server
+from support.samples import TOKEN
 
 EXCHANGE_CHECKS = [c for c in registry.all() if not c.is_scenario]
 

@@ -19,12 +19,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fake_server import fake_server
 
 from conformance.cli import main
 from conformance.contract import MODEL
-
-pytest_plugins = ["pytester"]
+from support.fake_server import fake_server
 
 TOKEN = "plugin-t0k"
 SEED = "3"

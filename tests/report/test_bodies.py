@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from results_builder import stream_record, token_events
-
 from conformance.report.bodies import pretty_json, request_body, response_body, transcript
+from support.results_builder import stream_record, token_events
 
 
 def test_short_bodies_are_indented_json() -> None:

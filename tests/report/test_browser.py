@@ -13,10 +13,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from chromium import chromium, dump_dom, print_to_pdf, screenshot
-from results_builder import failing_run, passing_run
 
 from conformance.report import write_html_report
+from support.chromium import chromium, dump_dom, print_to_pdf, screenshot
+from support.results_builder import failing_run, passing_run
 
 pytestmark = [
     pytest.mark.slow,
@@ -27,7 +27,7 @@ pytestmark = [
     ),
 ]
 
-DOCS_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 @pytest.fixture(scope="module")

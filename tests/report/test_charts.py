@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from results_builder import passing_run
-
 from conformance.report.charts import build_charts, histogram, quantile
+from support.results_builder import passing_run
 
 
 def test_quantiles_interpolate() -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from results_builder import passing_run
-
 from conformance.report import render_html
 from conformance.report.differences import build_differences
+from support.results_builder import passing_run
 
 CLASSES = ("status", "error_code", "branch", "fields", "framing", "usage", "determinism", "text")
 

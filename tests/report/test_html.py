@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from results_builder import XSS, Run, failing_run, large_run, passing_run
 
 import conformance.report as report
 from conformance.report import render_html, write_html_report
 from conformance.report.failures import DETAILED_CASES
 from conformance.report.html import script_json
+from support.results_builder import XSS, Run, failing_run, large_run, passing_run
 
 
 class _Tags(HTMLParser):

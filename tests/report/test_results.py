@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from results_builder import passing_run
 
 from conformance.errors import UsageError
 from conformance.report import load_results
+from support.results_builder import passing_run
 
 
 def test_a_results_file_loads(tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ import socket
 from pathlib import Path
 
 import pytest
-from fake_server import fake_server
-from samples import TOKEN, small_cases
 
 from conformance.report import load_results, write_html_report
 from conformance.runner import RunConfig, RunFinished, run, write_artifacts
+from support.fake_server import fake_server
+from support.samples import TOKEN, small_cases
 
 
 def _unreachable() -> str:

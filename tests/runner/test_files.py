@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from samples import TOKEN
 
 from conformance.checks import Check, RunFacts
 from conformance.errors import UsageError
@@ -33,6 +32,7 @@ from conformance.runner.baseline import Baseline, baseline_for, save_updated_bas
 from conformance.runner.recording import recorded
 from conformance.runner.results import BaselineReport
 from conformance.transport import Exchange
+from support.samples import TOKEN
 
 URL = "http://127.0.0.1:8787/client/v4"
 CASES = [Case.build(CaseKind.VALID, name, name, {"prompt": name}) for name in ("one", "two")]

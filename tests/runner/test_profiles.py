@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fake_server import fake_server
-from samples import TOKEN
-
 from conformance.checks import registry
 from conformance.generation import CaseKind, boundary_cases, invalid_cases
 from conformance.runner import RunConfig, RunFinished, run
 from conformance.runner.profiles import boundary_class, cases_for
+from support.fake_server import fake_server
+from support.samples import TOKEN
 
 URL = "http://127.0.0.1:8787/client/v4"
 

@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_server import fake_server
-from samples import TOKEN, small_cases
 
 from conformance.checks import RunFacts
 from conformance.errors import UsageError
@@ -28,6 +26,8 @@ from conformance.runner import (
 )
 from conformance.runner._driver import plan
 from conformance.transport import TransportSettings
+from support.fake_server import fake_server
+from support.samples import TOKEN, small_cases
 
 URL = "http://127.0.0.1:8787/client/v4"
 

@@ -12,8 +12,6 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import pytest
-from fake_server import fake_server
-from samples import TOKEN, small_cases
 
 from conformance.checks import Route, RunFacts, Scenario, ScenarioRequest
 from conformance.runner import RunConfig, RunFinished, RunResult, Schedule
@@ -21,6 +19,8 @@ from conformance.runner._driver import _waves, execute, plan
 from conformance.runner._sending import LiveSender
 from conformance.runner.recording import item_from_json, item_to_json
 from conformance.transport import Auth, Client, Exchange
+from support.fake_server import fake_server
+from support.samples import TOKEN, small_cases
 
 T = TypeVar("T")
 

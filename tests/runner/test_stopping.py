@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_server import ANSWERED_BEFORE_STOPPING, fake_server
-from samples import TOKEN
 
 from conformance.checks import Route
 from conformance.runner import (
@@ -24,6 +22,8 @@ from conformance.runner import (
 )
 from conformance.runner._stopping import NOT_JUDGED, TargetStopped
 from conformance.transport import Auth, Exchange, TransportSettings
+from support.fake_server import ANSWERED_BEFORE_STOPPING, fake_server
+from support.samples import TOKEN
 
 # Short waits: a hung target costs one read timeout before the run stops.
 QUICK = TransportSettings(read_timeout_s=2, idle_timeout_s=1, connect_timeout_s=2)

@@ -24,7 +24,7 @@ from conformance.contract import (
 from conformance.server.app import create_app
 from conformance.server.embedded import serving
 from conformance.server.engines.base import Cancellation, Event, GenerationRequest
-from tests._reference_server import ACCOUNT, RecordingEngine, ScriptedEngine, run_url, tiny_engine
+from support.reference_server import ACCOUNT, RecordingEngine, ScriptedEngine, run_url, tiny_engine
 
 pytestmark = pytest.mark.slow
 

@@ -28,7 +28,7 @@ from conformance.contract import (
 )
 from conformance.generation import Case, boundary_cases, invalid_cases, valid_cases
 from conformance.server.embedded import running_reference_server
-from tests._reference_server import run_url, tiny_engine
+from support.reference_server import run_url, tiny_engine
 
 pytestmark = pytest.mark.slow
 

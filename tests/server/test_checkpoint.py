@@ -33,7 +33,7 @@ def checkpoint_dir(
 
 
 def test_an_unquantized_checkpoint() -> None:
-    from tests._reference_server import tiny_model_path
+    from support.reference_server import tiny_model_path
 
     checkpoint = inspect_checkpoint(tiny_model_path())
     assert checkpoint.kind == "unquantized"

@@ -5,25 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 
 import pytest
 
 from conformance.contract import MODEL
-from conformance.server.app import create_app
-from conformance.server.embedded import serving
-from tests._reference_server import tiny_engine
+from support.reference_server import CLIENTS_TOKEN as AUTH_TOKEN
 
 pytestmark = pytest.mark.slow
 
 ACCOUNT_ID = "your-account-id"
-AUTH_TOKEN = "test-token"
-
-
-@pytest.fixture(scope="module")
-def api_base() -> Iterator[str]:
-    with serving(create_app(tiny_engine(), token=AUTH_TOKEN)) as origin:
-        yield origin + "/client/v4"
 
 
 def test_seed_page_requests_example(api_base: str) -> None:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from conformance.server.embedded import running_reference_server
-from tests._reference_server import run_url, tiny_model_path
+from support.reference_server import run_url, tiny_model_path
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +81,7 @@ def test_missing_model_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -
 def test_empty_token_means_no_auth() -> None:
     from conformance.server.app import create_app
     from conformance.server.embedded import serving
-    from tests._reference_server import ScriptedEngine
+    from support.reference_server import ScriptedEngine
 
     with serving(create_app(ScriptedEngine(["x"]), token="")) as origin:
         assert httpx.post(run_url(origin + "/client/v4"), json={"prompt": "x"}).status_code == 200

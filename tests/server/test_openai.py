@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conformance.contract import MODEL, error_envelope_validator
 from conformance.server.app import create_app
 from conformance.server.embedded import serving
-from tests._reference_server import ACCOUNT, ScriptedEngine, run_url, tiny_engine
+from support.reference_server import ACCOUNT, ScriptedEngine, run_url, tiny_engine
 
 TOKEN = "sesame"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -16,9 +16,8 @@ import httpx
 import pytest
 
 from conformance.contract import MODEL
-from conformance.server.app import create_app
-from conformance.server.embedded import serving
-from tests._reference_server import ACCOUNT, tiny_engine
+from support.reference_server import ACCOUNT
+from support.reference_server import CLIENTS_TOKEN as TOKEN
 
 pytestmark = [
     pytest.mark.slow,
@@ -36,14 +35,7 @@ pytestmark = [
     ),
 ]
 
-TOKEN = "test-token"
 QUESTION = [{"role": "user", "content": "Why is pizza so good"}]
-
-
-@pytest.fixture(scope="module")
-def api_base() -> Iterator[str]:
-    with serving(create_app(tiny_engine(), token=TOKEN)) as origin:
-        yield origin + "/client/v4"
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import contextlib
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 
-from framing_table import Row
+from support.framing_table import Row
 
 PIECE_GAP_S = 0.005  # between pieces, so that each arrives in a read of its own
 

@@ -4,7 +4,7 @@ Legal rows are framings RFC 9112, RFC 9110 and the WHATWG SSE parsing rules
 allow (a reader must accept them): every check passes on them. Lies break a
 rule: the row's check fails, with a message holding ``says``, which names the
 framing. `framing_server.py` sends a row's bytes, piece by piece, to every
-request; `test_framing.py` drives the real client and checks through each row,
+request; `tests/end_to_end/test_framing_table.py` drives the real client and checks through each row,
 and keeps the table in docs/runner.md ("HTTP and SSE framing") equal to this one.
 """
 

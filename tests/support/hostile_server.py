@@ -11,7 +11,7 @@ turn, request after request::
 
 Also runnable on its own, for the benchmark or by hand; it prints the base URL::
 
-    python tests/hostile_server.py gzip_bomb [--port 8799]
+    python tests/support/hostile_server.py gzip_bomb [--port 8799]
 """
 
 from __future__ import annotations

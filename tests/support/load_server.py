@@ -18,9 +18,8 @@ from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from fake_server import _Handler, _State
-
 from conformance.contract import MODEL
+from support.fake_server import _Handler, _State
 
 LOAD_FAULTS = frozenset(
     {

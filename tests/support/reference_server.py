@@ -25,6 +25,8 @@ from conformance.server.engines.base import (
 )
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
+# The token of the server tests/server/conftest.py's `api_base` serves to the clients' tests.
+CLIENTS_TOKEN = "test-token"
 
 
 @functools.cache

@@ -7,13 +7,13 @@ import socket
 from typing import Any
 
 import pytest
-from fake_server import fake_server
-from hostile_server import hostile_server
-from samples import TOKEN
 
 from conformance.contract.bounded_json import read_json
 from conformance.transport import Client, Exchange, TransportSettings
 from conformance.transport.client import _retry_after
+from support.fake_server import fake_server
+from support.hostile_server import hostile_server
+from support.samples import TOKEN
 
 
 def send(url: str, body: Any, *, settings: TransportSettings | None = None, **kwargs: Any) -> Exchange:

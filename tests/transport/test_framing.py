@@ -1,6 +1,6 @@
 """Reading a response head's framing from raw bytes, and naming each fault (conformance.transport.framing).
 
-The whole table of framings, against a loopback server, is tests/test_framing_table.py.
+The whole table of framings, against a loopback server, is tests/end_to_end/test_framing_table.py.
 """
 
 from __future__ import annotations

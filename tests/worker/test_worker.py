@@ -37,9 +37,9 @@ from conformance.worker import (
 )
 from conformance.worker.judge import EXAMPLE_MESSAGES, WORKER_ANSWERED
 from conformance.worker.workerd import WORKER_DIR
-from tests.fake_server import fake_server
+from support.fake_server import fake_server
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_PAGE = ROOT.parent / "shared" / "seed" / "workers-ai-llama-2-13b-chat-awq.txt"
 TOKEN = "t0k-worker"
 

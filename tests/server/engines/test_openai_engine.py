@@ -1,6 +1,6 @@
 """The openai engine: our server forwarding to an OpenAI-compatible upstream over real loopback HTTP.
 
-The upstream is tests/openai_upstream.py, which stands in for vLLM (no vLLM
+The upstream is tests/support/openai_upstream.py, which stands in for vLLM (no vLLM
 runs on this CPU machine): the tiny model behind vLLM's completions route
 and its refusals. Through it, our server must answer as it does with the
 model in-process.
@@ -22,8 +22,8 @@ from conformance.server.app import create_app
 from conformance.server.embedded import serving
 from conformance.server.engines.openai_engine import OpenAIEngine
 from conformance.transport.sse import SSEDecoder
-from tests._reference_server import run_url, tiny_engine
-from tests.openai_upstream import MODEL, OpenAIUpstream, running_upstream
+from support.openai_upstream import MODEL, OpenAIUpstream, running_upstream
+from support.reference_server import run_url, tiny_engine
 
 pytestmark = pytest.mark.slow
 

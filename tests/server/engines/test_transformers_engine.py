@@ -17,7 +17,7 @@ from conformance.server.engines.base import (
     UnknownAdapter,
 )
 from conformance.server.engines.transformers_engine import _IncrementalDecoder
-from tests._reference_server import tiny_engine
+from support.reference_server import tiny_engine
 
 pytestmark = pytest.mark.slow
 

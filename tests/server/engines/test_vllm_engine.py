@@ -1,4 +1,4 @@
-"""The vllm engine, driven against a stand-in `vllm` package (tests/vllm_stand_in).
+"""The vllm engine, driven against a stand-in `vllm` package (tests/support/vllm_stand_in).
 
 vLLM needs a CUDA GPU and cannot be installed on this CPU machine, so the
 stand-in, put on sys.path by this module only, has vLLM's public API as the
@@ -24,11 +24,11 @@ import pytest
 from conformance.server.app import create_app
 from conformance.server.embedded import serving
 from conformance.server.engines.base import Cancellation, ChatMessage, Finished, GenerationRequest, Piece
-from tests._reference_server import run_url, tiny_model_path
+from support.reference_server import run_url, tiny_model_path
 
 pytestmark = pytest.mark.slow
 
-STAND_IN = Path(__file__).parent / "vllm_stand_in"
+STAND_IN = Path(__file__).parents[2] / "support" / "vllm_stand_in"
 
 
 @pytest.fixture(scope="module")
