@@ -85,14 +85,14 @@ def test_screenshots(pages: dict[str, Path], tmp_path: Path) -> None:
 
 
 def test_a_filtered_link_hides_other_failures(pages: dict[str, Path], tmp_path: Path) -> None:
-    link = pages["fail"].with_name("fail.html#failures?check=stream_done_sentinel&class=streaming")
+    link = pages["fail"].with_name("fail.html#failures?check=http_framing_conformance&class=streaming")
     dom = dump_dom(link)
     failures = dom.partition('<section id="failures">')[2].partition('<section id="baseline">')[0]
     shown = re.findall(
         r'<article class="case" id="case-\d+" data-checks="([^"]*)" data-class="(\w+)">', failures
     )
     hidden = re.findall(r'<article class="case" id="case-\d+" [^>]*hidden=""', failures)
-    assert shown == [("stream_done_sentinel", "streaming")]
+    assert shown == [("http_framing_conformance", "streaming")]
     assert len(hidden) == 6
     assert "showing 1 of 7 failing cases" in dom
 
