@@ -138,8 +138,9 @@ def message_contents(schema: Version = None) -> st.SearchStrategy[str]:
 def messages(schema: Version = None) -> st.SearchStrategy[list[Body]]:
     """Valid ``messages`` arrays: 0 to 6 ``{role, content}`` objects.
 
-    >>> messages().example()  # doctest: +SKIP
-    [{'role': 'user', 'content': 'Hi'}]
+    >>> from hypothesis import find
+    >>> find(messages(), lambda drawn: len(drawn) == 2)  # the simplest array of two
+    [{'role': 'system', 'content': ''}, {'role': 'system', 'content': ''}]
     """
     item = st.fixed_dictionaries({"role": roles(schema), "content": message_contents(schema)})
     return st.lists(item, max_size=MAX_DRAWN_MESSAGES)
