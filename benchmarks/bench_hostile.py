@@ -4,7 +4,7 @@
         [--defaults] [BEHAVIOUR ...]
 
 Each run is the real CLI in a subprocess (peak RSS from wait4) against
-`tests/hostile_server.py`. ``--defaults`` runs it as a user would, with no
+`tests/support/hostile_server.py`. ``--defaults`` runs it as a user would, with no
 short caps and the default concurrency. Prints a Markdown table;
 docs/runner.md quotes it.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the hostile server lives with the tests
 
-from hostile_server import BEHAVIOURS, MIXED, hostile_server  # noqa: E402
+from support.hostile_server import BEHAVIOURS, MIXED, hostile_server  # noqa: E402
 
 
 def measure(behaviour: str, profile: str, bounds: list[str]) -> tuple[float, int, float, str]:

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_hung_target.py [--profile standard] [--fault stop_answering] \
         [-- RUN OPTIONS]
 
-The target is `tests/fake_server.py` with one switch: ``stop_answering`` (it
+The target is `tests/support/fake_server.py` with one switch: ``stop_answering`` (it
 answers 40 requests, then reads every request and never answers, as a hung
 server does) or ``stall_streams_midway`` (every second stream stops after two
 events). The run is the real CLI in a subprocess with default options unless
@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the fake server lives with the tests
 
-from fake_server import fake_server  # noqa: E402
+from support.fake_server import fake_server  # noqa: E402
 
 TOKEN = "bench-token"
 

@@ -18,11 +18,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the conformant fake server lives with the tests
 
-from fake_server import fake_server  # noqa: E402
-
 from conformance.generation import Case, CaseKind  # noqa: E402
 from conformance.runner import RunConfig, RunFinished, RunResult, run  # noqa: E402
 from conformance.transport import Client, TransportSettings  # noqa: E402
+from support.fake_server import fake_server  # noqa: E402
 
 TOKEN = "bench-token"
 

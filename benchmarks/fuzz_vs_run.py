@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/fuzz_vs_run.py [--profile smoke] [--max-examples 5] [--fault NAME ...]
 
-One fake server per fault (tests/fake_server.py), plus a conformant one; each
+One fake server per fault (tests/support/fake_server.py), plus a conformant one; each
 command runs once against each, through the real CLI. Prints a Markdown table:
 fault, caught by run / by fuzz (exit 1), wall time and requests sent.
 docs/fuzz.md quotes it with the command.
@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the fake server lives with the tests
 
-from fake_server import fake_server  # noqa: E402
+from support.fake_server import fake_server  # noqa: E402
 
 TOKEN = "bench-token"
 CONFORMANCE = str(Path(sys.executable).parent / "conformance")

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/report_render.py --cases 5000 --failing-every 97 10 2
 
-Builds synthetic results (tests/results_builder.py; by default about 1 case
+Builds synthetic results (tests/support/results_builder.py; by default about 1 case
 in 97 fails, ``--failing-every 2`` makes it about 1 in 3) and prints a
 Markdown table:
 
@@ -28,10 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from chromium import chromium, dump_dom, screenshot
-from results_builder import large_run
-
 from conformance.report import render_html
+from support.chromium import chromium, dump_dom, screenshot
+from support.results_builder import large_run
 
 
 def measure(cases: int, failing_every: int, runs: int, folder: Path) -> str:

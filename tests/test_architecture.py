@@ -164,3 +164,21 @@ def test_the_rules_catch_a_wrong_import() -> None:
     targets = {conformance_layer(name) for _, name in imported_modules(client, source)}
     assert {"checks", "runner"} <= targets
     assert not {"checks", "runner"} & ALLOWED[layer_of(client)]
+
+
+TESTS = Path(__file__).resolve().parent
+# Folders of tests/ that stand for no subpackage: cross-layer runs and the shared helpers.
+BESIDES_THE_PACKAGE = {"end_to_end", "support"}
+
+
+def test_test_folders_mirror_the_package() -> None:
+    # tests/server/engines/test_x.py tests conformance/server/engines/; a test file
+    # elsewhere would be one a reader cannot find by the module it tests.
+    misplaced = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        folder = path.parent.relative_to(TESTS)
+        if folder.parts and folder.parts[0] in BESIDES_THE_PACKAGE:
+            continue
+        if folder.parts and not (PACKAGE / folder / "__init__.py").is_file():
+            misplaced.append(str(path.relative_to(TESTS.parent)))
+    assert not misplaced, f"not in a folder named after a subpackage of conformance: {misplaced}"

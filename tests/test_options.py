@@ -19,8 +19,6 @@ from conformance.options import FRONT_ENDS, OPTIONS, taken_by
 from conformance.runner import PROFILES
 from conformance.transport import DEFAULT_TOKEN_ENV, FALLBACK_TOKEN_ENV, TransportSettings
 
-pytest_plugins = ["pytester"]
-
 
 def test_the_table_imports_the_standard_library_only() -> None:
     tree = ast.parse(Path(table.__file__).read_text(encoding="utf-8"))

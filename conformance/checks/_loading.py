@@ -3,7 +3,7 @@
 A module is named the way ``--checks-module`` takes it: a dotted name
 importable from the current directory, or the path of a ``.py`` file::
 
-    >>> load_check_modules(["my_checks", "ci/extra_checks.py"])   # doctest: +SKIP
+    load_check_modules(["my_checks", "ci/extra_checks.py"])
 
 Importing the module runs its ``@check`` decorators, which register on the
 default registry; selecting and excluding checks by name then works for them

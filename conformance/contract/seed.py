@@ -17,10 +17,9 @@ _MARKER = "The following schemas are based on JSON Schema"
 
 
 def extract_input_schema(page_text: str) -> dict[str, Any]:
-    """The JSON Schema published in the page's "API Schemas" block.
+    """The JSON Schema published in the page's "API Schemas" block, from the page's text::
 
-    >>> extract_input_schema(open("seed.txt").read())["oneOf"][0]["title"]
-    'Prompt'
+        extract_input_schema(Path("seed.txt").read_text())["oneOf"][0]["title"]  # 'Prompt'
     """
     start = page_text.find(_MARKER)
     if start < 0:

@@ -5,11 +5,11 @@ document, positive and negative, with our checks registered inside it (so it
 shrinks on their failures too) beside its own. Every request it sent becomes a
 case; of the requests that failed the same checks only the smallest is kept,
 which is the shrunk one. The cases then go through `judge_sent`, so the
-verdict, baseline, recording and report files are those of `conformance run`.
+verdict, baseline, recording and report files are those of `conformance run`::
 
->>> settings = FuzzSettings(max_examples=10, phases=("coverage",), mode="negative")
->>> for event in fuzz(config, settings):              # doctest: +SKIP
-...     ...
+    settings = FuzzSettings(max_examples=10, phases=("coverage",), mode="negative")
+    for event in fuzz(config, settings):
+        ...
 """
 
 from __future__ import annotations

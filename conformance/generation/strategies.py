@@ -7,7 +7,7 @@ instead: ``from_schema`` on the whole input schema pads bodies with random
 extra keys and leaves most optional fields out (in 200 draws it sent ``tools``
 once), so a suite built on it would hardly ever exercise tools, functions or
 images. Here every optional field is present in a fair share of draws
-(20% to 50% of its branch's bodies; tests/test_generation_strategies.py measures them).
+(20% to 50% of its branch's bodies; tests/generation/test_strategies.py measures them).
 
 >>> from hypothesis import given
 >>> @given(valid_requests())
@@ -138,8 +138,9 @@ def message_contents(schema: Version = None) -> st.SearchStrategy[str]:
 def messages(schema: Version = None) -> st.SearchStrategy[list[Body]]:
     """Valid ``messages`` arrays: 0 to 6 ``{role, content}`` objects.
 
-    >>> messages().example()  # doctest: +SKIP
-    [{'role': 'user', 'content': 'Hi'}]
+    >>> from hypothesis import find
+    >>> find(messages(), lambda drawn: len(drawn) == 2)  # the simplest array of two
+    [{'role': 'system', 'content': ''}, {'role': 'system', 'content': ''}]
     """
     item = st.fixed_dictionaries({"role": roles(schema), "content": message_contents(schema)})
     return st.lists(item, max_size=MAX_DRAWN_MESSAGES)
@@ -227,7 +228,7 @@ def valid_requests(schema: Version = None) -> st.SearchStrategy[Body]:
     """Request bodies a schema version's input schema accepts: both ``oneOf`` branches in equal shares.
 
     Every optional field of each branch appears in 20% to 50% of that branch's
-    draws (tests/test_generation_strategies.py measures the shares). Strings
+    draws (tests/generation/test_strategies.py measures the shares). Strings
     stay short; ``max_tokens`` stays in -2..64. ``schema`` names the version
     (``"docs-2025-01"``); the page's by default.
 

@@ -7,11 +7,10 @@ driver (Locust's local runner, or its master) and, for ``--processes N``,
 N workers on this machine. Ctrl-C reaches them all: the driver stops the
 users, collects the workers' last figures and quits them; the workers it
 started ignore Ctrl-C and leave when the master says so. Whatever is still
-running once the driver is done is terminated.
+running once the driver is done is terminated::
 
->>> outcome = run_processes(settings, token, folder, Cluster(processes=2))   # doctest: +SKIP
->>> outcome["figures"]["exchanges"]                                          # doctest: +SKIP
-1234
+    outcome = run_processes(settings, token, folder, Cluster(processes=2))
+    outcome["figures"]["exchanges"]  # how many exchanges the users made, e.g. 1234
 """
 
 from __future__ import annotations

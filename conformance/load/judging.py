@@ -4,11 +4,10 @@ A 429 whose envelope carries a documented capacity code (3040, 3036) is a
 refusal: it is counted with its Retry-After, and only its envelope is judged,
 as `run` judges a 429 still there after its retries. Any other answer goes
 through every selected exchange check; a check listed in `SAMPLED` judges
-only that share of the streams, and the report says so.
+only that share of the streams, and the report says so::
 
->>> judged = judge(case, exchange, checks, RunFacts(), sample=lambda check_id: True)  # doctest: +SKIP
->>> judged.statuses                                                                     # doctest: +SKIP
-{'status_code_conformance': 'passed', ...}
+    judged = judge(case, exchange, checks, RunFacts(), sample=lambda check_id: True)
+    judged.statuses  # {'status_code_conformance': 'passed', ...}
 """
 
 from __future__ import annotations

@@ -6,12 +6,11 @@ loop of its own. Bytes are handed to the toolkit's capped decoders as they
 arrive: `BodyDecoder` for Content-Encoding, `SSEDecoder` for streams. The
 result is the same `Exchange` the asyncio client builds, under the same caps
 (decoded body bytes, stream events, one deadline for the whole response),
-plus the gaps between a stream's events.
+plus the gaps between a stream's events::
 
->>> connection = Connection("http://127.0.0.1:8787/client/v4", "X", token="t")
->>> sent = connection.send({"prompt": "Hello"})          # doctest: +SKIP
->>> sent.exchange.status                                  # doctest: +SKIP
-200
+    connection = Connection("http://127.0.0.1:8787/client/v4", "X", token="t")
+    sent = connection.send({"prompt": "Hello"})
+    sent.exchange.status  # 200
 """
 
 from __future__ import annotations

@@ -61,11 +61,11 @@ def close_client(thread: LoopThread, client: Client) -> None:
 
 
 class SyncClient:
-    """The ``conformance_client`` fixture: sends one body to the target and returns the `Exchange`.
+    """The ``conformance_client`` fixture: sends one body to the target and returns the `Exchange`::
 
-    >>> def test_hello(conformance_client):                   # doctest: +SKIP
-    ...     exchange = conformance_client.send({"prompt": "Hello", "max_tokens": 8})
-    ...     assert exchange.status == 200
+        def test_hello(conformance_client):
+            exchange = conformance_client.send({"prompt": "Hello", "max_tokens": 8})
+            assert exchange.status == 200
     """
 
     def __init__(self, target: Target, settings: Settings) -> None:

@@ -1,7 +1,7 @@
-"""Reports rendered from results: one self-contained HTML file per run.
+"""Reports rendered from results: one self-contained HTML file per run::
 
->>> from conformance.report import load_results, write_html_report
->>> write_html_report(load_results(Path("results.json")), Path("report.html"))  # doctest: +SKIP
+    from conformance.report import load_results, write_html_report
+    write_html_report(load_results(Path("results.json")), Path("report.html"))
 """
 
 from __future__ import annotations

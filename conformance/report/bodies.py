@@ -61,9 +61,9 @@ def _long_string(value: str) -> str:
 def pretty_json(value: Any) -> str:
     """Indented JSON with long strings and lists shortened, marked with their full length.
 
-    >>> print(pretty_json({"prompt": "x" * 500}))  # doctest: +SKIP
+    >>> print(pretty_json({"prompt": "x" * 500}))
     {
-      "prompt": "xxxx…" … "…xxxx" /* 500 chars */
+      "prompt": "xxxx...xxxx" … "xxxx...xxxx" /* 500 chars */
     }
     """
     nonce = secrets.token_hex(6)

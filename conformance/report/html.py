@@ -63,12 +63,10 @@ def script_json(value: Any) -> Markup:
 
 
 def render_html(results: Mapping[str, Any]) -> str:
-    """The report for one run as a complete HTML document.
+    """The report for one run as a complete HTML document::
 
-    >>> import json, pathlib
-    >>> html = render_html(json.loads(pathlib.Path("results.json").read_text()))  # doctest: +SKIP
-    >>> "<html" in html  # doctest: +SKIP
-    True
+        html = render_html(json.loads(Path("results.json").read_text()))
+        "<html" in html  # True
     """
     failures = collect_failures(results)
     differences = build_differences(results)
@@ -118,10 +116,9 @@ def render_html(results: Mapping[str, Any]) -> str:
 
 
 def write_html_report(results: Mapping[str, Any], path: Path) -> Path:
-    """Render the report and write it to ``path`` (parents created); return the path.
+    """Render the report and write it to ``path`` (parents created); return the path::
 
-    >>> write_html_report(results, Path("reports/latest/report.html"))  # doctest: +SKIP
-    PosixPath('reports/latest/report.html')
+        write_html_report(results, Path("reports/latest/report.html"))  # the path, once written
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     # backslashreplace: a lone surrogate from a target's JSON cannot be encoded as UTF-8.
@@ -134,10 +131,9 @@ def write_html_beside(results_json: Path, path: Path | None = None) -> Path:
 
     The one way a run's HTML report is written, by every front end: from the
     results.json as written, so the report holds no more than that file (its
-    values redacted, docs/runner.md "The token"), never from the run in memory.
+    values redacted, docs/runner.md "The token"), never from the run in memory::
 
-    >>> write_html_beside(Path("reports/latest/results.json"))  # doctest: +SKIP
-    PosixPath('reports/latest/report.html')
+        write_html_beside(Path("reports/latest/results.json"))  # PosixPath('reports/latest/report.html')
     """
     return write_html_report(load_results(results_json), path or results_json.with_name("report.html"))
 

@@ -23,10 +23,9 @@ READABLE_VERSIONS = (1, 2)
 
 
 def load_results(path: Path) -> dict[str, Any]:
-    """Read and check a results file; raise UsageError saying what is wrong with it.
+    """Read and check a results file; raise UsageError saying what is wrong with it::
 
-    >>> load_results(Path("reports/latest/results.json"))["verdict"]  # doctest: +SKIP
-    'pass'
+        load_results(Path("reports/latest/results.json"))["verdict"]  # 'pass'
     """
     try:
         raw = path.read_text(encoding="utf-8")

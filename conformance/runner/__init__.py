@@ -1,9 +1,9 @@
-"""The runner: drives cases through transport into checks and emits events.
+"""The runner: drives cases through transport into checks and emits events::
 
->>> config = RunConfig(base_url="http://127.0.0.1:8787/client/v4", account_id="X", profile="smoke")
->>> for event in run(config):                      # doctest: +SKIP
-...     if isinstance(event, RunFinished):
-...         write_artifacts(event.result, Path("reports/now"))
+    config = RunConfig(base_url="http://127.0.0.1:8787/client/v4", account_id="X", profile="smoke")
+    for event in run(config):
+        if isinstance(event, RunFinished):
+            write_artifacts(event.result, Path("reports/now"))
 """
 
 from __future__ import annotations

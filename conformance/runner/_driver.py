@@ -67,12 +67,11 @@ def run(config: RunConfig, plan: Plan | None = None, *, probe: bool = True) -> I
     """Run the suite against ``config``'s target, yielding events; the last is `RunFinished`.
 
     ``plan`` replaces the plan the run would make; ``probe=False`` leaves out
-    the request that first checks the target is reachable and accepts the token.
+    the request that first checks the target is reachable and accepts the token::
 
-    >>> for event in run(RunConfig(base_url="http://127.0.0.1:8787/client/v4", account_id="X")):
-    ...     if isinstance(event, RunFinished):
-    ...         print(event.result.verdict)          # doctest: +SKIP
-    pass
+        for event in run(RunConfig(base_url="http://127.0.0.1:8787/client/v4", account_id="X")):
+            if isinstance(event, RunFinished):
+                print(event.result.verdict)  # pass
     """
     return _drive(arun(config, plan, probe=probe))
 

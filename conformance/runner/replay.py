@@ -1,7 +1,7 @@
-"""Replay: re-judge a recording offline with the current checks, no network needed.
+"""Replay: re-judge a recording offline with the current checks, no network needed::
 
->>> for event in replay(Path("capture.jsonl")):   # doctest: +SKIP
-...     ...
+    for event in replay(Path("capture.jsonl")):
+        ...
 """
 
 from __future__ import annotations

@@ -74,10 +74,10 @@ def create_app(
     With ``token`` (a non-empty string) every request must carry
     ``Authorization: Bearer <token>``;
     with ``account_id`` other accounts are routed nowhere (404, 7003);
-    ``schema`` is the schema version the run route judges bodies by (the page's by default).
+    ``schema`` is the schema version the run route judges bodies by (the page's by default)::
 
-    >>> app = create_app(TransformersEngine.load(ensure_tiny_model()), token="secret")
-    >>> uvicorn.run(app, port=8787)
+        app = create_app(TransformersEngine.load(ensure_tiny_model()), token="secret")
+        uvicorn.run(app, port=8787)
     """
     service = _Service(engine, token or None, max_body_bytes, model, account_id, schema_version(schema))
     app = Starlette(

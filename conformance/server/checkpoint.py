@@ -36,6 +36,7 @@ class AwqLayout:
 class Checkpoint:
     """A model directory that the reference server can load.
 
+    >>> from conformance.server.tiny_model import ensure_tiny_model
     >>> inspect_checkpoint(ensure_tiny_model()).kind
     'unquantized'
     """
@@ -59,9 +60,11 @@ class Checkpoint:
 def inspect_checkpoint(path: str | Path) -> Checkpoint:
     """Read ``config.json`` and the file list of ``path``; raise `CheckpointError` saying what is wrong.
 
-    >>> inspect_checkpoint("/tmp")
+    >>> from tempfile import TemporaryDirectory
+    >>> with TemporaryDirectory() as empty:
+    ...     inspect_checkpoint(empty)
     Traceback (most recent call last):
-    CheckpointError: it has no config.json, so it is not a Hugging Face checkpoint directory.
+    conformance.errors.CheckpointError: it has no config.json, so it is not a Hugging Face checkpoint...
     """
     directory = Path(path)
     if not directory.is_dir():

@@ -1,5 +1,6 @@
 """The reference server in a background thread on a free loopback port: what ``conformance run`` uses.
 
+>>> import httpx
 >>> with running_reference_server() as base_url:
 ...     httpx.post(f"{base_url}/accounts/demo/ai/run/@hf/thebloke/llama-2-13b-chat-awq",
 ...                json={"prompt": "Hello"}).json()["success"]
@@ -110,7 +111,7 @@ def running_reference_server(
 
     >>> with running_reference_server(token="t") as base_url:
     ...     base_url
-    'http://127.0.0.1:54321/client/v4'
+    'http://127.0.0.1:.../client/v4'
     """
     app = create_app(
         engine if engine is not None else load_default_engine(model_path), token=token, schema=schema
@@ -128,7 +129,7 @@ def serving_target(target: Target, schema: SchemaVersion | str | None = None) ->
 
     >>> with serving_target(Target.embedded_server()) as target:
     ...     target.base_url, target.embedded
-    ('http://127.0.0.1:54321/client/v4', True)
+    ('http://127.0.0.1:.../client/v4', True)
     """
     token = secrets.token_urlsafe(24)
     with running_reference_server(token=token, schema=schema) as base_url:

@@ -3,11 +3,10 @@
 The JSON example answers with what ``env.AI.run`` returned: it must be valid
 against the output schema's object branch. The streaming example answers with
 the binding's stream: its bytes are decoded with the toolkit's SSE decoder and
-judged by the same registered checks a streamed run is judged by.
+judged by the same registered checks a streamed run is judged by::
 
-    >>> with running_worker(target) as worker:
-    ...     [verdict.passed for verdict in judge_examples(worker)]
-    [True, True]
+    with running_worker(target) as worker:
+        [verdict.passed for verdict in judge_examples(worker)]  # [True, True]
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ workerd and esbuild come from npm, pinned in the checkout's ``worker/`` folder
 (``make worker``). The binding is workerd's own mechanism, a ``wrapped``
 binding over an internal module (``worker/ai-binding.js``); the target's base
 URL, account id and token reach it through the environment of the workerd
-process, never through the config file.
+process, never through the config file::
 
-    >>> target = Target("http://127.0.0.1:8787/client/v4", "X", token="t0k")
-    >>> with running_worker(target) as worker:
-    ...     httpx.get(worker.url + "/").json()["response"]
+    target = Target("http://127.0.0.1:8787/client/v4", "X", token="t0k")
+    with running_worker(target) as worker:
+        httpx.get(worker.url + "/").json()["response"]
 """
 
 from __future__ import annotations

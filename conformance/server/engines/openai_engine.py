@@ -52,11 +52,10 @@ class OpenAIEngine:
     """Forward each request to ``{base_url}/completions`` of an OpenAI-compatible server.
 
     ``base_url`` is the upstream's OpenAI base, as the ``openai`` SDK takes it
-    (``http://127.0.0.1:8000/v1``).
+    (``http://127.0.0.1:8000/v1``)::
 
-    >>> engine = OpenAIEngine.connect("http://127.0.0.1:8000/v1")  # asks /v1/models for the model
-    >>> engine.name
-    'openai (TheBloke/Llama-2-13B-chat-AWQ at http://127.0.0.1:8000/v1)'
+        engine = OpenAIEngine.connect("http://127.0.0.1:8000/v1")  # asks /v1/models for the model
+        engine.name  # 'openai (TheBloke/Llama-2-13B-chat-AWQ at http://127.0.0.1:8000/v1)'
     """
 
     def __init__(

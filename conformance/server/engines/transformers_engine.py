@@ -42,6 +42,7 @@ _REPLACEMENT = "\ufffd"
 class TransformersEngine:
     """Serve one checkpoint directory with transformers and torch.
 
+    >>> from conformance.server.tiny_model import ensure_tiny_model
     >>> engine = TransformersEngine.load(ensure_tiny_model())
     >>> request = GenerationRequest(prompt="Hello", max_tokens=8, temperature=0)
     >>> "".join(e.text for e in engine.generate(request, Cancellation()) if isinstance(e, Piece))
