@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator, Awaitable, Iterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 
 from conformance.checks import Check, CheckSkipped, PlanContext, RunFacts, Scenario, ScenarioRequest
@@ -105,8 +106,11 @@ async def arun(
     """`run` as an async generator, for callers that already have an event loop."""
     facts = RunFacts(has_token=config.token is not None, schema=config.schema)
     events = keeping_files(config, facts, lambda baseline: _live(config, plan, probe, facts, baseline))
-    async for event in events:
-        yield event
+    # Closed here, in order, when the caller closes this generator: left to the loop's
+    # shutdown, the nested generators would be closed all at once and collide.
+    async with aclosing(events):
+        async for event in events:
+            yield event
 
 
 async def _live(
