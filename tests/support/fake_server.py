@@ -285,6 +285,7 @@ def _batched(bodies: list[dict[str, Any]], faults: set[str]) -> list[list[str]]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms delayed-ACK stalls
     state: _State
 
     def log_message(self, format: str, *args: Any) -> None:
