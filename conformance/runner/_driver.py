@@ -173,8 +173,6 @@ async def execute(
     """
     started_at, started = now(), time.perf_counter()
     yield RunStarted(config, len(items), config.run_seed)
-    owner = _scenario_owners(checks, items)
-    schedule = Schedule()
     results: list[CaseResult | None] = [None] * len(items)
     extra_requests = 0
     reason: str | None = None
@@ -182,15 +180,8 @@ async def execute(
         extra_requests = 1
         reason = untestable_from_probe(await probe.send(PROBE_BODY), facts.has_token)
     if reason is None:
-        pending = {
-            asyncio.ensure_future(
-                _unless_stopped(i, item, _scheduled(schedule, i, item, checks, owner, sender, facts))
-            ): i
-            for i, item in enumerate(items)
-        }
         done_count = 0
-        for next_done in asyncio.as_completed(list(pending)):
-            index, result = await next_done
+        async for index, result in _in_flight(items, checks, sender, facts, config.concurrency):
             results[index] = result
             if was_not_judged(result):
                 continue  # nothing to show one by one: the run's reason says it
@@ -215,6 +206,42 @@ async def execute(
             duration_s=time.perf_counter() - started,
         )
     )
+
+
+async def _in_flight(
+    items: Sequence[Item], checks: Sequence[Check], sender: Sender, facts: RunFacts, workers: int
+) -> AsyncGenerator[tuple[int, CaseResult], None]:
+    """Each item's index and result as it finishes, with ``workers`` items in flight at most.
+
+    The client already bounds the requests in flight to the concurrency; items
+    are taken in order by that many workers rather than all started at once,
+    so that an exclusive item holds back a handful of waiting items, not the
+    whole run (each finished item would wake every one of them).
+    """
+    owner = _scenario_owners(checks, items)
+    schedule = Schedule()
+    finished: asyncio.Queue[tuple[int, CaseResult] | BaseException] = asyncio.Queue()
+    queue = iter(enumerate(items))  # shared by the workers: next() never awaits
+
+    async def work() -> None:
+        try:
+            for index, item in queue:
+                sending = _scheduled(schedule, index, item, checks, owner, sender, facts)
+                await finished.put(await _unless_stopped(index, item, sending))
+        except Exception as exc:  # a bug, not the target's doing: raised in the run, not lost in a task
+            await finished.put(exc)
+
+    tasks = [asyncio.ensure_future(work()) for _ in range(min(max(workers, 1), len(items)))]
+    try:
+        for _ in items:
+            got = await finished.get()
+            if isinstance(got, BaseException):
+                raise got
+            yield got
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _unless_stopped(

@@ -104,7 +104,8 @@ class Client:
         limits = httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency)
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s),
-            transport=RecordingTransport(limits),  # keeps each response's raw head to name framing faults
+            # Keeps each response's raw head to name framing faults.
+            transport=RecordingTransport(limits, secure=self.url.startswith("https:")),
             follow_redirects=False,
             trust_env=False,
         )

@@ -14,6 +14,7 @@ task, and an HTTP/1.1 connection serves one request at a time)::
 from __future__ import annotations
 
 import contextlib
+import functools
 import ssl
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -115,16 +116,27 @@ class _RecordingBackend(httpcore.AsyncNetworkBackend):
 
 
 class RecordingTransport(httpx.AsyncHTTPTransport):
-    """httpx's HTTP/1.1 transport, reading through streams that feed the current `WireLog`."""
+    """httpx's HTTP/1.1 transport, reading through streams that feed the current `WireLog`.
 
-    def __init__(self, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits, trust_env=False)
-        # httpx takes no network backend, so its pool is replaced by one built
-        # the way httpx builds it (same limits, HTTP/1.1 only) with the recording backend.
+    ``secure`` says the target is https: only then is a TLS context built
+    (loading the CA bundle costs about 35 ms), and one is shared by every
+    client of the process.
+    """
+
+    def __init__(self, limits: httpx.Limits, *, secure: bool = True) -> None:
+        # httpx takes no network backend, so its pool is built here the way httpx
+        # builds it (same limits, HTTP/1.1 only) with the recording backend; the
+        # pool is all of AsyncHTTPTransport's state, so its __init__ is not called.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=tls_context() if secure else None,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=_RecordingBackend(),
         )
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS context of every https client: certifi's CA bundle, no environment overrides."""
+    return httpx.create_ssl_context(trust_env=False)

@@ -70,5 +70,6 @@ def test_seed_1_standard_gives_the_stored_verdicts(server: str, tmp_path: Path) 
         stored_path.write_text(json.dumps(fresh, indent=1, sort_keys=True) + "\n")
     stored = json.loads(stored_path.read_text())
     assert fresh["verdict"] == stored["verdict"] and fresh["counts"] == stored["counts"]
-    assert [c["id"] for c in fresh["cases"]] == [c["id"] for c in stored["cases"]], "the seed sent other cases"
+    sent, expected = [c["id"] for c in fresh["cases"]], [c["id"] for c in stored["cases"]]
+    assert sent == expected, "the seed sent other cases"
     assert fresh == stored
