@@ -15,6 +15,7 @@ from hypothesis import seed as hypothesis_seed
 
 from conformance.contract import SchemaVersion, schema_version
 from conformance.errors import UsageError
+from conformance.generation._local_constants import without_local_constants
 from conformance.generation.boundary import boundary_cases
 from conformance.generation.cases import Case, CaseKind, body_digest, body_tags
 from conformance.generation.invalid import invalid_cases
@@ -62,7 +63,8 @@ def valid_cases(
         if len(bodies) < count:
             bodies.setdefault(body_digest(body), body)
 
-    collect()
+    with without_local_constants():
+        collect()
     return [_valid_case(digest, body) for digest, body in bodies.items()]
 
 

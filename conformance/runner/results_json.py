@@ -61,11 +61,42 @@ def results_document(result: RunResult) -> dict[str, Any]:
 
 def write_results_json(result: RunResult, path: Path) -> Path:
     """Write results.json, with every secret of the run taken out of its values."""
-    text = json.dumps(results_document(result.redacted()), indent=1, ensure_ascii=False)
+    text = results_text(results_document(result.redacted()))
     # A target's JSON may hold a lone surrogate ("\ud800"): backslashreplace writes it back as
     # that same escape, which is still valid JSON, where strict UTF-8 would raise.
     path.write_text(text + "\n", encoding="utf-8", errors="backslashreplace")
     return path
+
+
+def results_text(document: dict[str, Any]) -> str:
+    """The document as results.json lays it out: a member per line, a check or case per line.
+
+    json's C encoder runs only without ``indent`` (with it, a full run's file took
+    0.1 s to encode in pure Python); a line per case still lets a reader grep
+    and diff the file.
+
+    >>> print(results_text({"verdict": "pass", "cases": [{"id": "a"}, {"id": "b"}], "load": None}))
+    {
+     "verdict": "pass",
+     "cases": [
+      {"id": "a"},
+      {"id": "b"}
+     ],
+     "load": null
+    }
+    """
+
+    def encode(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    members = []
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            items = ",\n  ".join(encode(item) for item in value)
+            members.append(f"{encode(key)}: [\n  {items}\n ]")
+        else:
+            members.append(f"{encode(key)}: {encode(value)}")
+    return "{\n " + ",\n ".join(members) + "\n}"
 
 
 def _differences(found: Differences) -> dict[str, Any]:
