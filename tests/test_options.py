@@ -52,7 +52,9 @@ def test_the_tables_defaults_and_choices_are_the_librarys() -> None:
 
 @pytest.mark.parametrize("front_end", [f for f in FRONT_ENDS if f != "pytest"])
 def test_every_command_takes_the_tables_options_as_the_table_says(front_end: str) -> None:
-    parameters = {p.name: p for p in main.commands[front_end].params if isinstance(p, click.Option)}
+    command = main.get_command(click.Context(main), front_end)
+    assert command is not None
+    parameters = {p.name: p for p in command.params if isinstance(p, click.Option)}
     for option in taken_by(front_end):
         found = parameters[option.parameter]
         assert found.opts == [option.flag]

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from conformance.diff.noise import describe
 from conformance.runner import ItemFinished, RunFinished, RunResult, RunStarted
 from conformance.runner.differences import DIFFERENCE_STANDINGS, Differences
 from conformance.runner.events import Event
@@ -146,6 +145,8 @@ def print_outcome(result: RunResult, folder: Path, written: list[Path]) -> None:
 
 
 def _print_differences(found: Differences) -> None:
+    from conformance.diff.noise import describe  # conformance diff's alone; `run` need not load it
+
     counts = found.counts()
     total = {standing: sum(row[standing] for row in counts.values()) for standing in DIFFERENCE_STANDINGS}
     click.echo(

@@ -12,13 +12,16 @@ from __future__ import annotations
 import importlib.util
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import click
 
 from conformance.errors import CheckpointError
 from conformance.server.checkpoint import inspect_checkpoint
-from conformance.server.engines.base import Engine
+
+if TYPE_CHECKING:
+    from conformance.server.engines.base import Engine
 
 ENGINES = ("transformers", "vllm", "openai")
 

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import click
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from conformance.cli._options import options_for
-from conformance.cli._storage import keep_hypothesis_out_of_cwd
-from conformance.generation import Case, CaseKind, catalogue
-from conformance.generation.cases import body_line
-from conformance.generation.catalogue import DEFAULT_COUNT
+
+if TYPE_CHECKING:
+    from conformance.generation import Case
+
+# generation's CaseKind values and DEFAULT_COUNT, spelled out so that building
+# this command (for --help) loads no Hypothesis; tests/cli/test_imports.py keeps them equal.
+KINDS = ("valid", "boundary", "invalid")
+DEFAULT_COUNT = 50
 
 
 @click.command()
 @click.option(
     "--kind",
     "kinds",
-    type=click.Choice([kind.value for kind in CaseKind]),
+    type=click.Choice(KINDS),
     multiple=True,
     help="Which catalogue to print; repeat for several. Default: all three.",
 )
@@ -51,9 +52,11 @@ def cases(kinds: tuple[str, ...], count: int, seed: int, output_format: str, sch
     conformance cases --kind valid --count 200 --seed 7 --format jsonl > valid.jsonl
     conformance cases --kind boundary --schema-version docs-2025-01
     """
+    from conformance.cli._storage import keep_hypothesis_out_of_cwd
+    from conformance.generation import catalogue
+
     keep_hypothesis_out_of_cwd()
-    every = [kind.value for kind in CaseKind]
-    found = catalogue(kinds or every, count=count, seed=seed, schema=schema_version)
+    found = catalogue(kinds or KINDS, count=count, seed=seed, schema=schema_version)
     if output_format == "jsonl":
         for case in found:
             # ASCII escapes keep U+2028, U+0085 and NUL out of the output, so
@@ -67,6 +70,14 @@ _WIDE = 140
 
 
 def _print_table(found: list[Case]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from conformance.generation import CaseKind
+    from conformance.generation.cases import body_line
+
     console = Console(soft_wrap=False, highlight=False)
     # Labels only where they fit beside the body: a narrow terminal keeps id, expect, body.
     with_labels = console.width >= _WIDE

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import click
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from conformance.checks import SEVERITIES, Check, load_check_modules, registry
 from conformance.cli._options import options_for
+
+if TYPE_CHECKING:
+    from conformance.checks import Check
 
 
 @click.command()
@@ -32,6 +31,8 @@ def checks(checks_modules: tuple[str, ...], output_format: str) -> None:
     conformance checks
     conformance checks --checks-module my_checks.py --format json
     """
+    from conformance.checks import load_check_modules, registry
+
     load_check_modules(checks_modules)
     found = registry.all()
     if output_format == "json":
@@ -51,6 +52,13 @@ def _as_json(item: Check) -> dict[str, str]:
 
 
 def _print_table(found: list[Check]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from conformance.checks import SEVERITIES
+
     console = Console(soft_wrap=False, highlight=False)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
     table.add_column("id", no_wrap=True)

@@ -8,21 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from conformance.checks import load_check_modules
-from conformance.cli._artifacts import write_reports
-from conformance.cli._display import follow, print_outcome, report_folder
 from conformance.cli._options import options_for
-from conformance.cli._storage import keep_hypothesis_out_of_cwd
-from conformance.cli._target import open_target, resolve_target
-from conformance.diff import DIFFERENCE_CLASSES, Capture, DiffSettings, LiveReference, Reference, diff
 from conformance.errors import UsageError
-from conformance.runner import RunConfig, RunResult
-from conformance.runner.events import Event
-from conformance.runner.redaction import redact_secrets
-from conformance.transport import Target
+
+if TYPE_CHECKING:
+    from conformance.diff import Reference
+    from conformance.runner import RunConfig, RunResult
+    from conformance.runner.events import Event
+    from conformance.transport import Target
+
+# The runner's DIFFERENCE_CLASSES, spelled out so that building this command (for
+# --help) loads no runner; tests/cli/test_imports.py keeps them equal.
+DIFFERENCE_CLASSES = ("status", "error_code", "branch", "fields", "framing", "usage", "determinism", "text")
 
 
 @click.command("diff")
@@ -90,6 +91,15 @@ def diff_command(
     Exit codes: 0 no counted difference and no 'must' failure, 1 either,
     2 a usage error, 3 the target or the reference could not be tested.
     """
+    from conformance.checks import load_check_modules
+    from conformance.cli._artifacts import write_reports
+    from conformance.cli._display import follow, print_outcome, report_folder
+    from conformance.cli._storage import keep_hypothesis_out_of_cwd
+    from conformance.cli._target import open_target, resolve_target
+    from conformance.diff import Capture, DiffSettings, LiveReference, diff
+    from conformance.runner import RunConfig
+    from conformance.runner.redaction import redact_secrets
+
     keep_hypothesis_out_of_cwd()
     load_check_modules(checks_modules)
     settings = DiffSettings(allow=allowed, strict_text=strict_text)

@@ -7,20 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from conformance.checks import load_check_modules
-from conformance.cli._artifacts import write_reports
-from conformance.cli._display import follow, interactive, print_outcome, report_folder
 from conformance.cli._options import options_for
-from conformance.cli._storage import keep_hypothesis_out_of_cwd
-from conformance.cli._target import open_target, resolve_target
-from conformance.fuzz.engine import MODES, PHASES, FuzzSettings, Sending, fuzz
-from conformance.runner import RunConfig
-from conformance.runner.events import Event
-from conformance.runner.redaction import redact_secrets
-from conformance.transport import Target
+
+if TYPE_CHECKING:
+    from conformance.fuzz.engine import Sending
+    from conformance.runner import RunConfig
+    from conformance.runner.events import Event
+    from conformance.transport import Target
+
+# The fuzz engine's PHASES and MODES, spelled out so that building this command (for
+# --help) loads no schemathesis; tests/cli/test_imports.py keeps them equal.
+PHASES = ("examples", "coverage", "fuzzing")
+MODES = ("positive", "negative", "all")
 
 
 @click.command("fuzz")
@@ -85,6 +87,15 @@ def fuzz_command(
     0 no 'must' failure, 1 a 'must' failure, 2 a usage error, 3 the target could
     not be tested or schemathesis failed internally (the message says which).
     """
+    from conformance.checks import load_check_modules
+    from conformance.cli._artifacts import write_reports
+    from conformance.cli._display import follow, print_outcome, report_folder
+    from conformance.cli._storage import keep_hypothesis_out_of_cwd
+    from conformance.cli._target import open_target, resolve_target
+    from conformance.fuzz.engine import FuzzSettings, fuzz
+    from conformance.runner import RunConfig
+    from conformance.runner.redaction import redact_secrets
+
     keep_hypothesis_out_of_cwd()
     load_check_modules(checks_modules)
     settings = FuzzSettings(
@@ -133,6 +144,9 @@ def fuzz_command(
 
 def _show_sending(events: Iterable[Sending | Event]) -> Iterator[Event]:
     """Shows schemathesis's progress while it sends, then hands the run's events on."""
+    from conformance.cli._display import interactive
+    from conformance.fuzz.engine import Sending
+
     if interactive():
         yield from _with_spinner(events)
         return
@@ -149,6 +163,8 @@ def _show_sending(events: Iterable[Sending | Event]) -> Iterator[Event]:
 def _with_spinner(events: Iterable[Sending | Event]) -> Iterator[Event]:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from conformance.fuzz.engine import Sending
 
     progress = Progress(
         SpinnerColumn(),

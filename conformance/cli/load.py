@@ -9,33 +9,23 @@ conformance load --worker --master-host HOST             # on each of the others
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from conformance.checks import load_check_modules
-from conformance.cli._artifacts import write_reports
-from conformance.cli._display import printable, report_folder
 from conformance.cli._options import options_for
-from conformance.cli._target import open_target, resolve_target
 from conformance.errors import UsageError
-from conformance.generation import valid_cases
-from conformance.load.engine import Cluster, probe, run_processes, run_worker
-from conformance.load.mix import Pools
-from conformance.load.section import load_result
-from conformance.load.settings import (
-    DEFAULT_MASTER_PORT,
-    DEFAULT_MIX,
-    DEFAULT_RUN_TIME,
-    DEFAULT_VALID_DRAWS,
-    MIX_CLASSES,
-    Gates,
-    LoadSettings,
-    parse_duration,
-    parse_mix,
-    series_interval,
-)
-from conformance.runner import RunConfig, RunResult
-from conformance.transport import Target, token_from_environment
+
+if TYPE_CHECKING:
+    from conformance.runner import RunResult
+    from conformance.transport import Target
+
+# The load settings' MIX_CLASSES and defaults, spelled out so that building this command
+# (for --help) loads neither the contract nor httpx; tests/cli/test_imports.py keeps them equal.
+MIX_CLASSES = ("valid", "stream", "boundary", "invalid")
+DEFAULT_MIX = "valid=6,stream=3,boundary=1,invalid=1"
+DEFAULT_RUN_TIME = "60s"
+DEFAULT_MASTER_PORT = 5557
 
 
 @click.command("load")
@@ -130,6 +120,25 @@ def load_command(
     --max-failure-ratio) or a gate was crossed, 2 a usage error, 3 the target
     could not be tested at all.
     """
+    from conformance.checks import load_check_modules
+    from conformance.cli._artifacts import write_reports
+    from conformance.cli._display import report_folder
+    from conformance.cli._target import open_target, resolve_target
+    from conformance.generation import valid_cases
+    from conformance.load.engine import Cluster, probe, run_processes, run_worker
+    from conformance.load.mix import Pools
+    from conformance.load.section import load_result
+    from conformance.load.settings import (
+        DEFAULT_VALID_DRAWS,
+        Gates,
+        LoadSettings,
+        parse_duration,
+        parse_mix,
+        series_interval,
+    )
+    from conformance.runner import RunConfig
+    from conformance.transport import token_from_environment
+
     for option, given in (
         ("--baseline", baseline),
         ("--update-baseline", update_baseline),
@@ -240,6 +249,8 @@ def load_command(
 
 
 def _print_outcome(result: RunResult, written: list[Path]) -> None:
+    from conformance.cli._display import printable
+
     result = result.redacted()  # the reason and messages may quote what the target sent
     load = result.load or {}
     verdict = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}[result.verdict]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from conformance.cli._options import options_for
-from conformance.contract.openapi import openapi_json
 
 
 @click.command()
@@ -18,6 +17,8 @@ def openapi(model: str, schema_version: str) -> None:
     conformance openapi --schema-version docs-2025-01 > openapi-docs-2025-01.json
     st run schemas/openapi.json --url http://127.0.0.1:8787/client/v4 -H "Authorization: Bearer $TOKEN"
     """
+    from conformance.contract.openapi import openapi_json
+
     if not model:
         raise click.BadParameter("--model='' is empty", param_hint="--model")
     click.echo(openapi_json(model, schema=schema_version), nl=False)

@@ -9,11 +9,7 @@ from pathlib import Path
 
 import click
 
-from conformance.checks import load_check_modules
-from conformance.cli._artifacts import write_reports
-from conformance.cli._display import follow, print_outcome, report_folder
 from conformance.cli._options import options_for
-from conformance.runner import replay as replay_recording
 
 
 @click.command("replay")
@@ -31,6 +27,11 @@ def replay(
     report_dir: Path | None,
 ) -> None:
     """Re-judge RECORDING (from `conformance run --record`) offline; same reports and exit codes."""
+    from conformance.checks import load_check_modules
+    from conformance.cli._artifacts import write_reports
+    from conformance.cli._display import follow, print_outcome, report_folder
+    from conformance.runner import replay as replay_recording
+
     load_check_modules(checks_modules)
     events = replay_recording(
         recording,

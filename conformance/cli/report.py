@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from conformance.report import write_html_beside
-
 
 @click.command()
 @click.argument("results", type=click.Path(path_type=Path, dir_okay=True))
@@ -25,6 +23,8 @@ def report(results: Path, output: Path | None) -> None:
     Example:
       conformance report reports/latest/results.json -o report.html
     """
+    from conformance.report import write_html_beside
+
     # load_results raises UsageError (exit 2) for a missing file, bad JSON or another format version.
     written = write_html_beside(results, output)
     click.echo(f"Wrote {written}")

@@ -6,19 +6,14 @@ conformance run --base-url http://127.0.0.1:8787/client/v4 --account-id X --prof
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from conformance.checks import load_check_modules
-from conformance.cli._artifacts import write_reports
-from conformance.cli._display import follow, print_outcome, report_folder
 from conformance.cli._options import options_for
-from conformance.cli._storage import keep_hypothesis_out_of_cwd
-from conformance.cli._target import open_target, resolve_target
-from conformance.runner import RunConfig
-from conformance.runner import run as run_suite
-from conformance.runner.redaction import redact_secrets
-from conformance.transport import Target, TransportSettings
+
+if TYPE_CHECKING:
+    from conformance.transport import Target
 
 
 @click.command("run")
@@ -53,6 +48,17 @@ def run(
     --strict, or the target stopped answering partway), 2 a usage error, 3 the
     target could not be tested at all.
     """
+    # Imported here, not at the top: `conformance run --help` loads none of the library.
+    from conformance.checks import load_check_modules
+    from conformance.cli._artifacts import write_reports
+    from conformance.cli._display import follow, print_outcome, report_folder
+    from conformance.cli._storage import keep_hypothesis_out_of_cwd
+    from conformance.cli._target import open_target, resolve_target
+    from conformance.runner import RunConfig
+    from conformance.runner import run as run_suite
+    from conformance.runner.redaction import redact_secrets
+    from conformance.transport import TransportSettings
+
     keep_hypothesis_out_of_cwd()
     load_check_modules(checks_modules)  # before the config, so --check can name their checks
     named = resolve_target(base_url, cloudflare, account_id, token_env, model)

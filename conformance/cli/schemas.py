@@ -6,11 +6,36 @@ conformance schemas diff page-2024 docs-2025-01
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
-from conformance.contract import SchemaDiff, schema_version, schema_versions
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
-_NAMES = click.Choice([v.name for v in schema_versions()])
+
+class _VersionName(click.ParamType[str]):
+    """A vendored version's name: `click.Choice` over the names, built when a value is checked,
+    so building the command (for --help) loads no contract and no JSON Schema validator."""
+
+    name = "choice"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        return _choice().convert(value, param, ctx)
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return _choice().shell_complete(ctx, param, incomplete)
+
+
+def _choice() -> click.Choice[str]:
+    from conformance.contract import schema_versions
+
+    return click.Choice([v.name for v in schema_versions()])
+
+
+_NAMES = _VersionName()
 
 
 @click.group()
@@ -21,6 +46,8 @@ def schemas() -> None:
 @schemas.command("list")
 def list_versions() -> None:
     """Every vendored version: name, date, what it is, where it was published."""
+    from conformance.contract import schema_versions
+
     for version in schema_versions():
         entry = version.provenance()
         source = entry["source"]
@@ -43,6 +70,8 @@ def diff(old: str, new: str) -> None:
     \b
     conformance schemas diff page-2024 docs-2025-01
     """
+    from conformance.contract import SchemaDiff, schema_version
+
     changes = SchemaDiff.of(schema_version(old), schema_version(new))
     if not changes.changes:
         click.echo(f"{old} -> {new}: no differences in the input or output schema")

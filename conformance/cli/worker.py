@@ -9,14 +9,16 @@ from __future__ import annotations
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from conformance.cli._options import options_for
-from conformance.cli._target import open_target, resolve_target
-from conformance.contract import SchemaVersion, versions
 from conformance.errors import TargetError, UsageError
-from conformance.worker import RunningWorker, find_toolchain, judge_examples, running_worker
+
+if TYPE_CHECKING:
+    from conformance.contract import SchemaVersion
+    from conformance.worker import RunningWorker
 
 DEFAULT_PORT = 8788  # beside `conformance serve` on 8787
 
@@ -67,6 +69,10 @@ def worker_command(
     conformance worker --embedded --check
     conformance worker --base-url URL --account-id X --script my-worker.ts
     """
+    from conformance.cli._target import open_target, resolve_target
+    from conformance.contract import versions
+    from conformance.worker import find_toolchain, running_worker
+
     source = click.get_current_context().get_parameter_source("base_url")
     if embedded and base_url and source is click.core.ParameterSource.COMMANDLINE:
         raise UsageError(f"--embedded and --base-url={base_url!r} contradict each other; pass one")
@@ -101,6 +107,8 @@ def worker_command(
 
 
 def _check(running: RunningWorker, schema: SchemaVersion) -> None:
+    from conformance.worker import judge_examples
+
     verdicts = judge_examples(running, schema=schema)
     failed = [verdict for verdict in verdicts if not verdict.passed]
     width = max(len(verdict.example.path) for verdict in verdicts)

@@ -242,7 +242,7 @@ def test_a_missing_toolchain_says_how_to_install_it(tmp_path: Path) -> None:
 
 
 def test_cli_without_workerd_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr("conformance.cli.worker.find_toolchain", lambda: find_toolchain(tmp_path))
+    monkeypatch.setattr("conformance.worker.find_toolchain", lambda: find_toolchain(tmp_path))
     result = CliRunner().invoke(
         main, ["worker", "--base-url", "http://127.0.0.1:9/client/v4", "--account-id", "X"]
     )
