@@ -79,7 +79,9 @@ def run_once(command: Command, url: str, env: dict[str, str]) -> float:
     done = subprocess.run(argv, cwd=command.cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"{command.label} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+        raise SystemExit(
+            f"{command.label} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        )
     return elapsed
 
 
@@ -91,7 +93,15 @@ def commands(report_dir: Path, st_examples: int, no_cache: bool) -> list[Command
         Command("`conformance run --help`", [conformance, "run", "--help"], needs_server=False),
         Command(
             "`conformance run --profile standard`",
-            [conformance, "run", *target, "--profile", "standard", "--report-dir", str(report_dir / "standard")],
+            [
+                conformance,
+                "run",
+                *target,
+                "--profile",
+                "standard",
+                "--report-dir",
+                str(report_dir / "standard"),
+            ],
         ),
         Command(
             "`conformance run --profile full`",
@@ -126,13 +136,17 @@ def commands(report_dir: Path, st_examples: int, no_cache: bool) -> list[Command
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=5, help="measured rounds (after one warm-up round)")
     parser.add_argument("--st-examples", type=int, default=30, help="st run's --max-examples")
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
     env |= {"CLOUDFLARE_API_TOKEN": TOKEN, "CLOUDFLARE_ACCOUNT_ID": ACCOUNT}
-    help_text = subprocess.run([str(BIN / "conformance"), "run", "--help"], capture_output=True, text=True).stdout
+    help_text = subprocess.run(
+        [str(BIN / "conformance"), "run", "--help"], capture_output=True, text=True
+    ).stdout
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         measured = commands(Path(folder), args.st_examples, "--no-cache" in help_text)
@@ -167,12 +181,13 @@ def main() -> None:
             f"({min(command.walls):.2f}-{max(command.walls):.2f}) | {shown_rate} |"
         )
     by_label = {c.label: c for c in measured}
-    full, standard = by_label["`conformance run --profile full`"], by_label["`conformance run --profile standard`"]
+    full, standard = (
+        by_label["`conformance run --profile full`"],
+        by_label["`conformance run --profile standard`"],
+    )
     st = next(c for c in measured if c.label.startswith("`st run`"))
     plugin = next(c for c in measured if c.label.startswith("pytest plugin"))
-    print(
-        f"\nfull profile vs st run, requests judged per second: {rates[full.label] / rates[st.label]:.1f}x"
-    )
+    print(f"\nfull profile vs st run, requests judged per second: {rates[full.label] / rates[st.label]:.1f}x")
     ratio = statistics.median(plugin.walls) / statistics.median(standard.walls)
     print(f"pytest plugin vs CLI, standard profile wall: {ratio:.2f}x")
 

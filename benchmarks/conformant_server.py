@@ -15,9 +15,11 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the fake server lives with the tests
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent.parent / "tests")
+)  # the fake server lives with the tests
 
-from support.fake_server import fake_server  # noqa: E402
+from support.fake_server import fake_server
 
 
 def main() -> None:

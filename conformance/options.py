@@ -248,6 +248,13 @@ _TABLE = (
         variants={"cases": Variant("Seed for drawing valid cases.", 0)},
     ),
     Option(
+        "no_cache",
+        "verdict",
+        ("run", "load", "diff", "cases", "pytest"),
+        "Draw the valid cases afresh: neither read nor write the catalogue cache.",
+        kind="flag",
+    ),
+    Option(
         "check",
         "verdict",
         (*_JUDGING, "pytest"),

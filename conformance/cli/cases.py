@@ -44,7 +44,9 @@ DEFAULT_COUNT = 50
     help="table: one summarised line per case; jsonl: one JSON object per case, full bodies.",
 )
 @options_for("cases", "schema")
-def cases(kinds: tuple[str, ...], count: int, seed: int, output_format: str, schema_version: str) -> None:
+def cases(
+    kinds: tuple[str, ...], count: int, seed: int, no_cache: bool, output_format: str, schema_version: str
+) -> None:
     """Print the case catalogue: drawn valid, built boundary and built invalid cases.
 
     \b
@@ -56,7 +58,7 @@ def cases(kinds: tuple[str, ...], count: int, seed: int, output_format: str, sch
     from conformance.generation import catalogue
 
     keep_hypothesis_out_of_cwd()
-    found = catalogue(kinds or KINDS, count=count, seed=seed, schema=schema_version)
+    found = catalogue(kinds or KINDS, count=count, seed=seed, schema=schema_version, cache=not no_cache)
     if output_format == "jsonl":
         for case in found:
             # ASCII escapes keep U+2028, U+0085 and NUL out of the output, so

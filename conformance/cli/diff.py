@@ -73,6 +73,7 @@ def diff_command(
     strict_text: bool,
     profile: str | None,
     seed: int | None,
+    no_cache: bool,
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
     checks_modules: tuple[str, ...],
@@ -143,6 +144,7 @@ def diff_command(
             baseline=baseline,
             update_baseline=update_baseline,
             record=record,
+            no_cache=no_cache,
         )
 
     def reference_for(target: Target | None) -> Reference:

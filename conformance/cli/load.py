@@ -100,6 +100,7 @@ def load_command(
     master_port: int,
     master_bind_host: str,
     seed: int | None,
+    no_cache: bool,
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
     checks_modules: tuple[str, ...],
@@ -190,9 +191,11 @@ def load_command(
         strict=strict,
         cases=(),
         schema_version=schema_version,
+        no_cache=no_cache,
     )  # usage errors first
     selected = config.selected_checks()
-    bodies = tuple(case.body for case in valid_cases(DEFAULT_VALID_DRAWS, config.run_seed, config.schema))
+    drawn = valid_cases(DEFAULT_VALID_DRAWS, config.run_seed, config.schema, cache=not config.no_cache)
+    bodies = tuple(case.body for case in drawn)
     pools = Pools.build(bodies, config.schema)
     pools.check_mix(weights)
 

@@ -31,6 +31,7 @@ def run(
     idle_timeout: float,
     profile: str,
     seed: int | None,
+    no_cache: bool,
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
     checks_modules: tuple[str, ...],
@@ -82,6 +83,7 @@ def run(
             update_baseline=update_baseline,
             record=record,
             schema_version=schema_version,
+            no_cache=no_cache,
         )
 
     config_for(named)  # usage errors before any server starts or folder is made

@@ -38,6 +38,7 @@ class Settings:
     """The target the options name (the embedded server's before it runs), or None when they name none."""
     profile: str
     seed: int | None
+    no_cache: bool
     checks: tuple[str, ...]
     exclude_checks: tuple[str, ...]
     strict: bool
@@ -76,6 +77,7 @@ class Settings:
                 strict=self.strict,
                 baseline=self.baseline,
                 schema_version=self.schema_version,
+                no_cache=self.no_cache,
             )
 
 
@@ -126,6 +128,7 @@ def resolve(config: pytest.Config) -> Settings:
         target=target,
         profile=reader.text("profile") or str(OPTIONS["profile"].default),
         seed=reader.integer("seed"),
+        no_cache=reader.flag("no_cache"),
         checks=reader.names("check"),
         exclude_checks=reader.names("exclude_check"),
         strict=reader.flag("strict"),

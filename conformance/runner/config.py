@@ -36,7 +36,9 @@ class RunConfig:
     ``cases`` replaces the profile's catalogue (tests and library users who
     bring their own cases); ``registry`` replaces the default check registry.
     ``schema_version`` names the published schema version the cases and
-    checks follow (``conformance schemas list``).
+    checks follow (``conformance schemas list``). ``no_cache`` draws the
+    valid cases afresh, neither reading nor writing the catalogue cache
+    (`conformance.generation.cache`).
     """
 
     base_url: str
@@ -57,6 +59,7 @@ class RunConfig:
     transport: TransportSettings | None = None
     registry: CheckRegistry = field(default=registry, repr=False, compare=False)
     schema_version: str = DEFAULT_SCHEMA_VERSION
+    no_cache: bool = False
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):

@@ -34,12 +34,16 @@ def scenario_count(profile: str) -> int:
 
 
 def cases_for(config: RunConfig) -> list[Case]:
-    """The catalogue's cases for the run's profile; drawn valid cases follow the run's seed."""
+    """The catalogue's cases for the run's profile; drawn valid cases follow the run's seed.
+
+    They come from the catalogue cache when it holds the seed's draw, unless the run says ``no_cache``.
+    """
     boundary, invalid = boundary_cases(config.schema), invalid_cases(config.schema)
     if config.profile == "smoke":
         boundary = _first_of_each(boundary, boundary_class)
         invalid = _first_of_each(invalid, lambda case: case.violates[1] if case.violates else "")
-    return valid_cases(VALID_DRAWS[config.profile], config.run_seed, config.schema) + boundary + invalid
+    count, cache = VALID_DRAWS[config.profile], not config.no_cache
+    return valid_cases(count, config.run_seed, config.schema, cache=cache) + boundary + invalid
 
 
 def boundary_class(case: Case) -> str:

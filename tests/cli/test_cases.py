@@ -85,6 +85,7 @@ def test_drawn_cases_are_the_same_in_fresh_processes() -> None:
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
         command = [sys.executable, "-m", "conformance", "cases", "--kind", "valid", "--count", "20"]
+        command += ["--no-cache"]  # each process draws
         done = subprocess.run([*command, "--format", "jsonl"], env=env, capture_output=True, check=True)
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 20

@@ -82,6 +82,17 @@ def test_a_run_against_a_running_server_imports_no_server_model_or_fuzzer(tmp_pa
     assert not found & SERVING
 
 
+def test_a_rerun_of_a_seed_reads_its_cases_from_the_cache_without_hypothesis(tmp_path: Path) -> None:
+    run = ("run", "--account-id", "X", "--profile", "smoke", "--seed", "5")
+    run += ("--report-dir", str(tmp_path / "r"))
+    with fake_server(token=TOKEN) as url:
+        first = imported(*run, "--base-url", url, cwd=tmp_path, token=TOKEN)
+        again = imported(*run, "--base-url", url, cwd=tmp_path, token=TOKEN)
+    assert "hypothesis" in first
+    assert "httpx" in again and "hypothesis" not in again
+    assert not (tmp_path / ".hypothesis").exists()  # the first run's draw stored nothing here
+
+
 def real_commands() -> dict[str, click.Command]:
     context = click.Context(main)
     found = {name: main.get_command(context, name) for name in main.list_commands(context)}

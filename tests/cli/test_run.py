@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import sys
@@ -14,7 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cli import main
+from conformance.contract import schema_version
+from conformance.generation import body_digest, cache
 from conformance.runner import RunConfig, plan_run
+from conformance.runner.profiles import VALID_DRAWS
 from support import processes
 from support.fake_server import fake_server
 from support.samples import TOKEN
@@ -117,6 +121,32 @@ def test_excluding_the_failing_check_passes(tmp_path: Path) -> None:
             cwd=tmp_path,
         )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_cache_neither_reads_nor_writes_the_catalogue_cache(tmp_path: Path) -> None:
+    """A planted entry for the run's seed is sent without --no-cache, ignored and left alone with it."""
+    planted = [{"prompt": "planted one"}, {"prompt": "planted two"}]
+    entry = cache.entry_path(5, VALID_DRAWS["smoke"], schema_version(None))
+    cache.store(entry, {body_digest(body): body for body in planted})
+    os.utime(entry, (1_000_000, 1_000_000))
+    planted_ids = {f"valid/{body_digest(body)}" for body in planted}
+
+    def valid_ids(*extra: str) -> set[str]:
+        with fake_server(token=TOKEN) as url:
+            done = conformance(
+                "run",
+                *("--base-url", url, "--account-id", "X", "--profile", "smoke", "--seed", "5"),
+                *("--report-dir", "out", *extra),
+                cwd=tmp_path,
+            )
+        assert done.returncode == 0, done.stderr
+        results = json.loads((tmp_path / "out" / "results.json").read_text())
+        return {case["id"] for case in results["cases"] if case["id"].startswith("valid/")}
+
+    drawn = valid_ids("--no-cache")
+    assert len(drawn) == 2 and not drawn & planted_ids
+    assert list(entry.parent.iterdir()) == [entry] and entry.stat().st_mtime == 1_000_000
+    assert valid_ids() == planted_ids  # the same run without --no-cache reads the entry
 
 
 @pytest.mark.parametrize(

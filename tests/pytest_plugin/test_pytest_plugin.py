@@ -21,7 +21,9 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cli import main
-from conformance.contract import MODEL
+from conformance.contract import MODEL, schema_version
+from conformance.generation import body_digest, cache
+from conformance.runner.profiles import VALID_DRAWS
 from support.fake_server import fake_server
 
 TOKEN = "plugin-t0k"
@@ -326,6 +328,23 @@ def test_the_runners_usage_errors_name_the_ini_key_or_variable_that_was_set(
     monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "a/b")
     env = pytester.runpytest("--pyargs", "conformance.suite", "-p", "no:cacheprovider")
     env.stderr.fnmatch_lines(["ERROR: $CLOUDFLARE_ACCOUNT_ID='a/b' is not an account id: *"])
+
+
+def test_no_cache_draws_afresh_from_the_option_or_the_ini_key(
+    pytester: pytest.Pytester, conformant: str
+) -> None:
+    planted = {"prompt": "planted"}
+    entry = cache.entry_path(int(SEED), VALID_DRAWS["smoke"], schema_version(None))
+    cache.store(entry, {body_digest(planted): planted, body_digest({"prompt": "two"}): {"prompt": "two"}})
+    planted_item = f"case[valid/{body_digest(planted)}]"
+
+    def collected(*extra: str) -> str:
+        return pytester.runpytest(*suite(conformant, "--collect-only", "-q", *extra)).stdout.str()
+
+    assert planted_item in collected()
+    assert planted_item not in collected("--conformance-no-cache")
+    pytester.makeini("[pytest]\nconformance_no_cache = true\n")
+    assert planted_item not in collected()
 
 
 def test_the_suite_follows_the_schema_version_an_option_or_ini_key_names(pytester: pytest.Pytester) -> None:
