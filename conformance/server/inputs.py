@@ -26,7 +26,7 @@ from conformance.contract import (
     SchemaVersion,
     schema_version,
 )
-from conformance.server.engines.base import ChatMessage, GenerationRequest
+from conformance.server.engines.base import ChatMessage, GenerationRequest, ToolSpec
 from conformance.server.engines.tool_calls import tool_specs
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -113,6 +113,24 @@ def _is_prompt_body(body: Mapping[str, Any], version: SchemaVersion) -> bool:
     return bool(_prompt_branch(version).is_valid(dict(body)))
 
 
+@cache
+def _flat_tool_form(version: SchemaVersion) -> Any:
+    forms = version.branches()["Messages"]["properties"]["tools"]["items"]["oneOf"]
+    flat = next(form for form in forms if "function" not in form.get("properties", {}))
+    return jsonschema_rs.validator_for(flat)
+
+
+def _tools(body: Mapping[str, Any], version: SchemaVersion) -> tuple[ToolSpec, ...]:
+    """The offered tools, each read by the ``oneOf`` form it matched (junk keys of the other form ignored).
+
+    A flat tool may carry a ``function`` member the schema does not describe
+    (``{"name": ..., "parameters": {...}, "function": true}``): it is still
+    a flat tool, as the schema's ``oneOf`` decides.
+    """
+    flat = _flat_tool_form(version)
+    return tool_specs(body.get("tools") or [], is_flat=lambda tool: bool(flat.is_valid(dict(tool))))
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
@@ -154,6 +172,6 @@ def generation_request(body: Mapping[str, Any], schema: SchemaVersion | None = N
         repetition_penalty=_number(body, "repetition_penalty"),
         frequency_penalty=_number(body, "frequency_penalty"),
         presence_penalty=_number(body, "presence_penalty"),
-        tools=tool_specs(body.get("tools") or []) if messages is not None else (),
+        tools=_tools(body, schema_version(schema)) if messages is not None else (),
         lora=_text(lora) if isinstance(lora, str) else None,
     )

@@ -165,6 +165,15 @@ def test_maximal_prompts_are_truncated_not_refused(client: httpx.Client, url: st
     assert post(client, url, {"messages": messages, "max_tokens": 2}).status_code == 200
 
 
+def test_a_flat_tool_with_a_junk_function_member_is_answered(client: httpx.Client, url: str) -> None:
+    # What st run found (a 500): the flat form with a `function` member it does not describe.
+    tool = {"name": "t", "description": "", "parameters": {"type": "object", "properties": {}}}
+    tools = [{**tool, "function": {"parameters": True}}]
+    messages = [{"role": "user", "content": "Hi"}]
+    response = post(client, url, {"messages": messages, "tools": tools, "max_tokens": 2})
+    assert response.status_code == 200, response.text
+
+
 def test_offered_tools_without_a_call_give_a_plain_answer(client: httpx.Client, url: str) -> None:
     tool = {
         "name": "get_weather",

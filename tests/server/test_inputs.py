@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema_rs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -148,3 +149,43 @@ def test_the_later_version_refuses_image_as_a_server_built_on_it_would() -> None
     )
     plain = parse_body(b'{"messages": [{"role": "user", "content": "Hi"}]}', schema_version("docs-2025-01"))
     assert isinstance(plain, ParsedBody) and plain.request.messages is not None
+
+
+WEATHER_PARAMETERS = {"type": "object", "properties": {}}
+WEATHER_TOOL = {"name": "get_weather", "description": "Weather", "parameters": WEATHER_PARAMETERS}
+
+
+def test_a_flat_tool_with_a_junk_function_member_is_read_as_the_flat_tool() -> None:
+    # Found by st run against the reference server: the flat form does not describe
+    # `function`, so any value is junk there, and reading it as the nested form was a 500.
+    for junk in ({"parameters": True}, {"name": 5}, True, None):
+        tools = [{**WEATHER_TOOL, "function": junk}]
+        request = parsed({"messages": [{"role": "user", "content": "Weather?"}], "tools": tools}).request
+        assert request.tools == (ToolSpec("get_weather", "Weather", WEATHER_TOOL["parameters"]),)
+
+
+def test_a_nested_tool_with_junk_flat_members_is_read_from_its_function() -> None:
+    nested = {"type": "function", "function": WEATHER_TOOL, "name": 7, "parameters": "x"}
+    request = parsed({"messages": [{"role": "user", "content": "Weather?"}], "tools": [nested]}).request
+    assert request.tools == (ToolSpec("get_weather", "Weather", WEATHER_TOOL["parameters"]),)
+
+
+@pytest.mark.parametrize("version", ["page-2024", "docs-2025-01"])
+def test_every_schema_valid_messages_body_is_parsed(version: str) -> None:
+    # hypothesis-jsonschema adds members the schema does not describe, as schemathesis does.
+    from hypothesis_jsonschema import from_schema
+
+    from conformance.contract import schema_version
+
+    schema = schema_version(version)
+    whole = jsonschema_rs.validator_for(schema.input_schema())
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(from_schema({**schema.branches()["Messages"], "type": "object"}))
+    def parses(body: dict[str, object]) -> None:
+        result = parse_body(json.dumps(body).encode(), schema)
+        assert isinstance(result, ParsedBody | ErrorBody)  # never an exception
+        if isinstance(result, ErrorBody):  # junk that also matches Prompt breaks oneOf; or a dropped input
+            assert not whole.is_valid(body) or "not an input of this model" in result.message
+
+    parses()

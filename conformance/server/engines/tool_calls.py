@@ -12,23 +12,37 @@ produces no tool call: the response text is returned as usual.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from conformance.server.engines.base import ToolCall, ToolSpec
 
+FlatTest = Callable[[Mapping[str, Any]], bool] | None
+"""Whether a tool is of the flat form (``name``, ``description``, ``parameters``)."""
 
-def tool_specs(tools: Sequence[Mapping[str, Any]]) -> tuple[ToolSpec, ...]:
-    """Flatten the schema's two tool forms (flat, or ``{type, function: {...}}``) into `ToolSpec`."""
+
+def tool_specs(tools: Sequence[Mapping[str, Any]], *, is_flat: FlatTest = None) -> tuple[ToolSpec, ...]:
+    """Flatten the schema's two tool forms (flat, or ``{type, function: {...}}``) into `ToolSpec`.
+
+    ``is_flat`` says which form a tool is. A valid tool matches exactly one
+    form, but may carry the other form's keys as junk: a flat tool with an
+    extra ``function`` member is still flat, so the caller that knows the
+    schema should say. Without it, a tool whose ``function`` is an object is
+    taken as the nested form. Fields of a shape the form does not allow are
+    treated as absent.
+    """
     specs: list[ToolSpec] = []
     for tool in tools:
-        body = tool.get("function") if isinstance(tool.get("function"), Mapping) else tool
-        assert isinstance(body, Mapping)
+        flat = is_flat(tool) if is_flat is not None else not isinstance(tool.get("function"), Mapping)
+        body = tool if flat else tool.get("function")
+        if not isinstance(body, Mapping):
+            continue  # not a tool of either form; the schema would have refused it
+        parameters = body.get("parameters")
         specs.append(
             ToolSpec(
                 name=str(body.get("name", "")),
                 description=str(body.get("description", "")),
-                parameters=dict(body.get("parameters") or {}),
+                parameters=dict(parameters) if isinstance(parameters, Mapping) else {},
             )
         )
     return tuple(specs)
