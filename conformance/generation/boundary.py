@@ -244,6 +244,14 @@ def _tools(version: SchemaVersion) -> Iterator[Case]:
         messages_body(tools=[TOOL_FLAT, TOOL_OPENAI]),
     )
     yield _case("messages-tools-empty", "an empty tools array", messages_body(tools=[]))
+    # A member one variant does not describe is junk there, even when it is the
+    # other variant's key: a server that picks the variant by key presence
+    # reads a flat tool with a `function` member as the nested variant.
+    yield _case(
+        "messages-tools-junk-members",
+        "each tool variant carrying the other variant's key as an undescribed member",
+        messages_body(tools=[{**TOOL_FLAT, "function": {"parameters": True}}, {**TOOL_OPENAI, "name": 7}]),
+    )
     yield from _functions(version)
 
 

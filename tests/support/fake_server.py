@@ -63,6 +63,7 @@ FAULTS = frozenset(
         "bare_413",  # 413 as text/plain with no envelope
         "reject_integral_float",  # 400/5006 for 5.0 in an integer field
         "nul_server_error",  # 500 when a prompt or content holds U+0000
+        "tool_variant_by_key",  # 500 for a flat tool with a `function` member (variant chosen by key)
         "stream_ignores_seed",  # streamed text ignores the seed (random each time)
         "stream_functions_error",  # 500 for a streamed body with functions
         "other_methods_500",  # 500 for any method but POST (schemathesis probes them)
@@ -166,6 +167,14 @@ def _miscounted(body: Any, faults: set[str]) -> bool:
         if "caps_100000" in faults and len(text) > 100000:
             return True
     return False
+
+
+def _flat_tool_with_function_member(body: Any) -> bool:
+    """A flat tool (it has ``parameters``) that also carries a ``function`` member: junk to the schema."""
+    tools = body.get("tools") if isinstance(body, dict) else None
+    return isinstance(tools, list) and any(
+        isinstance(tool, dict) and "parameters" in tool and "function" in tool for tool in tools
+    )
 
 
 def _key(body: dict[str, Any]) -> int:
@@ -431,6 +440,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(400, 5006, "AiError: Bad input: 'image' is not an input of this model")
         if valid and "nul_server_error" in faults and any("\x00" in t for t in _texts(body)):
             return self._send(500, {"error": "embedded null byte"})
+        if valid and "tool_variant_by_key" in faults and _flat_tool_with_function_member(body):
+            return self._send(500, {"error": "'bool' object is not iterable"})
         if (
             valid
             and "stream_functions_error" in faults
