@@ -45,6 +45,7 @@ class Command:
     argv: list[str]
     needs_server: bool = True
     cwd: Path = ROOT
+    env: dict[str, str] = field(default_factory=dict)  # added to the benchmark's environment
     walls: list[float] = field(default_factory=list)
     runs: int = 0
     requests: int = 0
@@ -76,7 +77,7 @@ def counting_server() -> Iterator[tuple[str, list[int]]]:
 def run_once(command: Command, url: str, env: dict[str, str]) -> float:
     argv = [part.replace("{url}", url) for part in command.argv]
     started = time.perf_counter()
-    done = subprocess.run(argv, cwd=command.cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(argv, cwd=command.cwd, env=env | command.env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(
@@ -123,16 +124,57 @@ def commands(report_dir: Path, st_examples: int, no_cache: bool) -> list[Command
             + ["-H", f"Authorization: Bearer {TOKEN}", "--checks", "all"]
             + ["--max-examples", str(st_examples), "--seed", "1", "--no-color"],
         ),
+    ]
+    plugin = [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-q", "-p", "no:cacheprovider"]
+    plugin += ["--conformance-base-url={url}", f"--conformance-account-id={ACCOUNT}"]
+    plugin += ["--conformance-profile=standard", "--conformance-seed=1"]
+    only_ours = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    found += [
+        # pytest loads every installed plugin's entry point and rewrites the asserts of
+        # each one's whole distribution (here Hypothesis's, schemathesis's and
+        # LangSmith's, from the dev extra): a cost of the environment, not of ours.
         Command(
-            "pytest plugin, `--conformance-profile standard`",
-            [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-q", "-p", "no:cacheprovider"]
-            + ["--conformance-base-url={url}", f"--conformance-account-id={ACCOUNT}"]
-            + ["--conformance-profile=standard", "--conformance-seed=1"]
-            + [f"--conformance-report-dir={report_dir / 'pytest'}"],
+            "pytest plugin, `--conformance-profile standard`, every installed plugin loaded",
+            [*plugin, f"--conformance-report-dir={report_dir / 'pytest'}"],
             cwd=report_dir,
+        ),
+        Command(
+            "pytest plugin, `--conformance-profile standard`, only ours loaded",
+            [
+                *plugin,
+                "-p",
+                "conformance.pytest_plugin.entry",
+                f"--conformance-report-dir={report_dir / 'p2'}",
+            ],
+            cwd=report_dir,
+            env=only_ours,
+        ),
+        # pytest's own floor: as many trivial tests as the standard profile has items.
+        Command(
+            "pytest alone, 278 empty tests, only its own plugins",
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                str(_empty_tests(report_dir, 278)),
+            ],
+            needs_server=False,
+            cwd=report_dir,
+            env=only_ours,
         ),
     ]
     return found
+
+
+def _empty_tests(folder: Path, count: int) -> Path:
+    path = folder / "test_empty.py"
+    path.write_text(
+        f"import pytest\n\n\n@pytest.mark.parametrize('n', range({count}))\ndef test_nothing(n):\n    pass\n"
+    )
+    return path
 
 
 def main() -> None:
@@ -141,8 +183,16 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=5, help="measured rounds (after one warm-up round)")
     parser.add_argument("--st-examples", type=int, default=30, help="st run's --max-examples")
+    parser.add_argument(
+        "--no-bytecode",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE from the environment (by default it is dropped: "
+        "a user's Python writes .pyc files, so each command reads its modules compiled)",
+    )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
+    if not args.no_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     env |= {"CLOUDFLARE_API_TOKEN": TOKEN, "CLOUDFLARE_ACCOUNT_ID": ACCOUNT}
     help_text = subprocess.run(
         [str(BIN / "conformance"), "run", "--help"], capture_output=True, text=True
@@ -165,7 +215,9 @@ def main() -> None:
         f"machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
         f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after"
     )
-    print(f"median of {args.rounds} interleaved rounds, after a warm-up round; range in brackets\n")
+    bytecode = "off (PYTHONDONTWRITEBYTECODE)" if "PYTHONDONTWRITEBYTECODE" in env else "on"
+    print(f"bytecode caching {bytecode}; median of {args.rounds} interleaved rounds after a warm-up round")
+    print("(range in brackets)\n")
     print("| command | requests per run | wall | requests/s |")
     print("| --- | ---: | ---: | ---: |")
     rates: dict[str, float] = {}
@@ -186,10 +238,10 @@ def main() -> None:
         by_label["`conformance run --profile standard`"],
     )
     st = next(c for c in measured if c.label.startswith("`st run`"))
-    plugin = next(c for c in measured if c.label.startswith("pytest plugin"))
     print(f"\nfull profile vs st run, requests judged per second: {rates[full.label] / rates[st.label]:.1f}x")
-    ratio = statistics.median(plugin.walls) / statistics.median(standard.walls)
-    print(f"pytest plugin vs CLI, standard profile wall: {ratio:.2f}x")
+    for plugin in (c for c in measured if c.label.startswith("pytest plugin")):
+        ratio = statistics.median(plugin.walls) / statistics.median(standard.walls)
+        print(f"{plugin.label.split(', ')[-1]}: pytest plugin vs CLI, standard profile wall: {ratio:.2f}x")
 
 
 if __name__ == "__main__":

@@ -15,9 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(
-    0, str(Path(__file__).resolve().parent.parent / "tests")
-)  # the fake server lives with the tests
+# The fake server lives with the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.fake_server import fake_server
 
