@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, relevance
+if TYPE_CHECKING:  # jsonschema is imported when something is explained, not before
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def violations_of(validator: Draft202012Validator, instance: Any) -> list[Violat
     """Every violation, most relevant first, with ``oneOf`` branches resolved."""
     found: list[Violation] = []
     # relevance sorts the best match last (jsonschema's best_match takes the max).
-    for error in sorted(validator.iter_errors(instance), key=relevance, reverse=True):
+    for error in sorted(validator.iter_errors(instance), key=_relevance, reverse=True):
         found.extend(_leaves(error))
     return found
 
@@ -70,7 +71,7 @@ def _leaves(error: ValidationError) -> list[Violation]:
     leaves: list[Violation] = []
     for index in engaged:
         branch_errors = [e for e in error.context if e.relative_schema_path[0] == index]
-        for sub in sorted(branch_errors, key=relevance, reverse=True):
+        for sub in sorted(branch_errors, key=_relevance, reverse=True):
             leaves.extend(_leaves(sub))
     return leaves
 
@@ -85,6 +86,12 @@ def _engages(instance: Any, branch: dict[str, Any]) -> bool:
 
 def _branch_name(index: int, branch: dict[str, Any]) -> str:
     return str(branch.get("title") or f"branch {index}")
+
+
+def _relevance(error: ValidationError) -> Any:
+    from jsonschema.exceptions import relevance
+
+    return relevance(error)
 
 
 def _violation(error: ValidationError, message: str) -> Violation:
@@ -102,6 +109,8 @@ def _place(error: ValidationError) -> str:
 
 
 def _several_branches_match(error: ValidationError, branches: Sequence[dict[str, Any]]) -> str:
+    from jsonschema import Draft202012Validator
+
     matching = [(i, b) for i, b in enumerate(branches) if Draft202012Validator(b).is_valid(error.instance)]
     names = " and ".join(_branch_name(i, b) for i, b in matching)
     keys = [k for _, b in matching for k in b.get("required", [])]

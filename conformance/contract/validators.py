@@ -8,14 +8,16 @@ on the whole case catalogue.
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
 
 from conformance.contract import loading
 from conformance.contract.explain import Violation, violations_of
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 
 class ContractValidator:
@@ -30,8 +32,15 @@ class ContractValidator:
     def __init__(self, name: str, schema: dict[str, Any]) -> None:
         self.name = name
         self.schema = schema
-        self._reference = Draft202012Validator(schema)
         self._compiled = jsonschema_rs.validator_for(schema)
+
+    @cached_property
+    def _reference(self) -> Draft202012Validator:
+        # Built on first use: a run whose answers are all valid never explains one,
+        # and never pays for importing jsonschema (about 0.1 s).
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(self.schema)
 
     def __repr__(self) -> str:
         return f"ContractValidator({self.name!r})"
