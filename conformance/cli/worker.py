@@ -6,6 +6,7 @@ conformance worker --embedded --check
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -127,9 +128,19 @@ def _check(running: RunningWorker, schema: SchemaVersion) -> None:
 
 
 def _serve(process: subprocess.Popen[bytes]) -> None:
+    """Wait for Ctrl+C or SIGTERM, then return, so the caller stops workerd; or fail if workerd exits."""
     click.echo("Serving; press Ctrl+C to stop.", err=True)
+    # SIGTERM (a supervisor, `kill`, CI's job control) would end Python at once and
+    # leave workerd running: it stops the serving as Ctrl+C does.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = process.wait()
     except KeyboardInterrupt:
         return
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     raise TargetError(f"workerd exited with status {code}")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
