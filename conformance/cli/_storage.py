@@ -33,8 +33,11 @@ def keep_hypothesis_out_of_cwd() -> None:
     if configuration is not None:
         configuration.set_hypothesis_home_dir(home)
         return
-    if not any(isinstance(finder, _SetHomeOnImport) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _SetHomeOnImport(home))
+    for finder in sys.meta_path:
+        if isinstance(finder, _SetHomeOnImport):  # a second command in the same process
+            finder.home = home
+            return
+    sys.meta_path.insert(0, _SetHomeOnImport(home))
 
 
 class _SetHomeOnImport(importlib.abc.MetaPathFinder):
