@@ -75,8 +75,8 @@ def script_json(value: Any) -> Markup:
 def render_html(results: Mapping[str, Any]) -> str:
     """The report for one run as a complete HTML document::
 
-    html = render_html(json.loads(Path("results.json").read_text()))
-    "<html" in html  # True
+        html = render_html(json.loads(Path("results.json").read_text()))
+        "<html" in html  # True
     """
     failures = collect_failures(results)
     differences = build_differences(results)
@@ -128,7 +128,7 @@ def render_html(results: Mapping[str, Any]) -> str:
 def write_html_report(results: Mapping[str, Any], path: Path) -> Path:
     """Render the report and write it to ``path`` (parents created); return the path::
 
-    write_html_report(results, Path("reports/latest/report.html"))  # the path, once written
+        write_html_report(results, Path("reports/latest/report.html"))  # the path, once written
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     # backslashreplace: a lone surrogate from a target's JSON cannot be encoded as UTF-8.

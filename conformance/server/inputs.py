@@ -152,8 +152,9 @@ def _number(body: Mapping[str, Any], key: str) -> float | None:
 
 def generation_request(body: Mapping[str, Any], schema: SchemaVersion | None = None) -> GenerationRequest:
     """The `GenerationRequest` for a body that `judge_body` accepted."""
+    version = schema_version(schema)
     messages = None
-    if not _is_prompt_body(body, schema_version(schema)):
+    if not _is_prompt_body(body, version):
         messages = tuple(ChatMessage(_text(m["role"]), _text(m["content"])) for m in body["messages"])
     max_tokens = body.get("max_tokens", DEFAULT_MAX_TOKENS)
     top_k = body.get("top_k")
@@ -172,6 +173,6 @@ def generation_request(body: Mapping[str, Any], schema: SchemaVersion | None = N
         repetition_penalty=_number(body, "repetition_penalty"),
         frequency_penalty=_number(body, "frequency_penalty"),
         presence_penalty=_number(body, "presence_penalty"),
-        tools=_tools(body, schema_version(schema)) if messages is not None else (),
+        tools=_tools(body, version) if messages is not None else (),
         lora=_text(lora) if isinstance(lora, str) else None,
     )

@@ -17,11 +17,13 @@ from typing import Any
 
 from conformance.server.engines.base import ToolCall, ToolSpec
 
-FlatTest = Callable[[Mapping[str, Any]], bool] | None
+FlatTest = Callable[[Mapping[str, Any]], bool]
 """Whether a tool is of the flat form (``name``, ``description``, ``parameters``)."""
 
 
-def tool_specs(tools: Sequence[Mapping[str, Any]], *, is_flat: FlatTest = None) -> tuple[ToolSpec, ...]:
+def tool_specs(
+    tools: Sequence[Mapping[str, Any]], *, is_flat: FlatTest | None = None
+) -> tuple[ToolSpec, ...]:
     """Flatten the schema's two tool forms (flat, or ``{type, function: {...}}``) into `ToolSpec`.
 
     ``is_flat`` says which form a tool is. A valid tool matches exactly one

@@ -61,9 +61,9 @@ def checkpoint_quantization(path: str | Path) -> str | None:
 class VLLMEngine:
     """Serve one checkpoint with vLLM's async engine, on a CUDA machine::
 
-    engine = VLLMEngine.load("/models/Llama-2-13B-chat-AWQ")  # quantization="awq_marlin"
-    request = GenerationRequest(prompt="Hello", max_tokens=8, temperature=0)
-    "".join(e.text for e in engine.generate(request, Cancellation()) if isinstance(e, Piece))
+        engine = VLLMEngine.load("/models/Llama-2-13B-chat-AWQ")  # quantization="awq_marlin"
+        request = GenerationRequest(prompt="Hello", max_tokens=8, temperature=0)
+        "".join(e.text for e in engine.generate(request, Cancellation()) if isinstance(e, Piece))
     """
 
     def __init__(
