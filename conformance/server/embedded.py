@@ -3,7 +3,7 @@
 >>> import httpx
 >>> with running_reference_server() as base_url:
 ...     httpx.post(f"{base_url}/accounts/demo/ai/run/@hf/thebloke/llama-2-13b-chat-awq",
-...                json={"prompt": "Hello"}).json()["success"]
+...                json={"prompt": "Hello"}, timeout=60).json()["success"]
 True
 """
 

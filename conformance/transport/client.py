@@ -33,9 +33,10 @@ from conformance.transport.decoding import (
 )
 from conformance.transport.exchange import DONE, NOT_HTTP, REDACTED, Exchange, StreamFacts, Timing
 from conformance.transport.framing import Head, body_fault, extra_bytes_fault, final_head, head_faults
+from conformance.transport.http11 import Http11Transport
 from conformance.transport.sse import SSEDecoder
 from conformance.transport.target import Target
-from conformance.transport.wire import RecordingTransport, WireLog, recording
+from conformance.transport.wire import WireLog, recording, tls_context
 
 Auth = Literal["token", "none", "wrong"]
 """How a request authenticates: with the run's token, with none, or with a made-up wrong one."""
@@ -43,6 +44,7 @@ Auth = Literal["token", "none", "wrong"]
 MiB = 1024 * 1024
 _KEPT_STREAM_BYTES = 64 * 1024  # raw head of a stream kept for the report
 _RETRY_STATUSES = frozenset({429, 503})
+_USER_AGENT = f"python-httpx/{httpx.__version__}"  # what httpx's client sends, kept for targets that log it
 _ERROR_CHARS = 300  # an error message quotes what the server sent: keep it to a line
 
 
@@ -90,7 +92,10 @@ class Client:
         self._wrong_token = "conformance-wrong-" + secrets.token_hex(16)
         self.settings = settings or TransportSettings()
         self._slots = asyncio.Semaphore(self.settings.concurrency)
-        self._http: httpx.AsyncClient | None = None
+        self._transport: Http11Transport | None = None
+        self._urls: dict[str, httpx.URL] = {}  # parsed once each: a run sends to one or two URLs
+        timeout = httpx.Timeout(self.settings.read_timeout_s, connect=self.settings.connect_timeout_s)
+        self._timeouts = {"timeout": timeout.as_dict()}
 
     @classmethod
     def for_target(cls, target: Target, settings: TransportSettings | None = None) -> Client:
@@ -102,19 +107,18 @@ class Client:
     async def __aenter__(self) -> Client:
         s = self.settings
         limits = httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency)
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s),
-            # Keeps each response's raw head to name framing faults.
-            transport=RecordingTransport(limits, secure=self.url.startswith("https:")),
-            follow_redirects=False,
-            trust_env=False,
+        # httpx requests and responses over the toolkit's own HTTP/1.1 transport, without
+        # httpx.AsyncClient: a run needs none of its cookies, redirects, auth or hooks, and
+        # the transport keeps each response's raw head to name framing faults.
+        self._transport = Http11Transport(
+            limits, ssl_context=tls_context() if self.url.startswith("https:") else None
         )
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        if self._transport is not None:
+            await self._transport.aclose()
+            self._transport = None
 
     def _headers(self, auth: Auth) -> tuple[dict[str, str], dict[str, str]]:
         """The headers to send and the same headers as they may be recorded."""
@@ -124,6 +128,7 @@ class Client:
             "accept-encoding": ACCEPTED_ENCODINGS,  # what BodyDecoder undoes (httpx's decoding is bypassed)
         }
         shown = dict(sent)
+        sent["user-agent"] = _USER_AGENT  # not recorded: neither a secret nor part of the contract
         secret = {"token": self.target.token, "wrong": self._wrong_token, "none": None}[auth]
         if secret is not None:
             sent["authorization"] = f"Bearer {secret}"
@@ -138,7 +143,7 @@ class Client:
         ``account`` and ``model`` replace the client's own in the path of this
         one request (a check asking for a model that does not exist).
         """
-        if self._http is None:
+        if self._transport is None:
             raise RuntimeError("Client.send() outside 'async with Client(...)'")
         url = self.url
         if account is not None or model is not None:
@@ -188,16 +193,19 @@ class Client:
         wants_stream: bool,
         started: float,
     ) -> Exchange:
-        assert self._http is not None
+        assert self._transport is not None
         s = self.settings
         # One deadline for the whole response: a server that sends a byte just
         # before every read timeout would otherwise hold a case for ever.
         deadline = asyncio.get_running_loop().time() + s.max_response_s
-        request = self._http.build_request("POST", url, content=content, headers=sent)
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = self._urls[url] = httpx.URL(url)
+        request = httpx.Request("POST", parsed, content=content, headers=sent, extensions=self._timeouts)
         with recording() as wire:
             try:
                 async with asyncio.timeout_at(deadline):
-                    response = await self._http.send(request, stream=True)
+                    response = await self._transport.handle_async_request(request)
             except TimeoutError:
                 error = f"no response head within the response time cap of {s.max_response_s:g} s"
                 timing = Timing(time.perf_counter() - started)
