@@ -13,19 +13,21 @@ import json
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from conformance.report import _fields as f
 from conformance.report.charts import CLASS_COLOURS, OTHER_COLOUR, build_charts
-from conformance.report.differences import build_differences
 from conformance.report.failures import collect_failures
-from conformance.report.load import build_load_view
 from conformance.report.matrix import build_matrix
 from conformance.report.results import load_results
 from conformance.report.summary import report_summary
+
+if TYPE_CHECKING:
+    from conformance.report.differences import DifferencesView
+    from conformance.report.load import LoadView
 
 _TEMPLATES = resources.files("conformance.report") / "templates"
 
@@ -79,7 +81,7 @@ def render_html(results: Mapping[str, Any]) -> str:
         "<html" in html  # True
     """
     failures = collect_failures(results)
-    differences = build_differences(results)
+    differences = _differences(results)
     summary = report_summary(
         results,
         new_failures=failures.new_count,
@@ -109,7 +111,7 @@ def render_html(results: Mapping[str, Any]) -> str:
             failures=failures,
             differences=differences,
             charts=build_charts(results),
-            load=build_load_view(results),
+            load=_load(results),
             filter_checks=checks,
             filter_classes=classes,
             class_colours=CLASS_COLOURS,
@@ -146,6 +148,24 @@ def write_html_beside(results_json: Path, path: Path | None = None) -> Path:
         write_html_beside(Path("reports/latest/results.json"))  # PosixPath('reports/latest/report.html')
     """
     return write_html_report(load_results(results_json), path or results_json.with_name("report.html"))
+
+
+# Only `conformance diff` and `conformance load` results have these sections: their views are
+# imported when one is there, sparing every other run their import (a few ms of dataclasses).
+def _differences(results: Mapping[str, Any]) -> DifferencesView | None:
+    if not f.mapping(results, "differences"):
+        return None
+    from conformance.report.differences import build_differences
+
+    return build_differences(results)
+
+
+def _load(results: Mapping[str, Any]) -> LoadView | None:
+    if not f.mapping(results, "load"):
+        return None
+    from conformance.report.load import build_load_view
+
+    return build_load_view(results)
 
 
 def _read(name: str) -> str:

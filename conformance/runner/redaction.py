@@ -23,6 +23,7 @@ report stays valid whatever the token is: one character, one that JSON escapes
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -57,24 +58,41 @@ def redact_secrets(text: str, secrets: Iterable[str]) -> str:
     'Received: the answer (you sent Bearer [REDACTED])'
     """
     for secret in secrets:
-        for form in _written_forms(secret):
-            if len(secret) >= WHOLE_WORD_BELOW:
+        for form, word in _written_forms(secret):
+            if word is None:
                 text = text.replace(form, REDACTED)
             elif form in text:
-                text = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", REDACTED, text)
+                text = word.sub(REDACTED, text)
     return text
 
 
-def _written_forms(secret: str) -> list[str]:
+def _found(text: str, secrets: Iterable[str]) -> bool:
+    """Whether `redact_secrets` would replace anything in ``text``."""
+    return any(
+        form in text and (word is None or word.search(text) is not None)
+        for secret in secrets
+        for form, word in _written_forms(secret)
+    )
+
+
+# Redaction asks for the forms of the same secret thousands of times in a run (each header,
+# message and string value): they are a pure function of the secret, so they are made once.
+@functools.lru_cache(maxsize=16)
+def _written_forms(secret: str) -> tuple[tuple[str, re.Pattern[str] | None], ...]:
+    """Each way a message may write ``secret``, escaped forms first, with the pattern that finds it
+    as a word of its own (None for a secret long enough to be replaced wherever it stands)."""
     if not secret:
-        return []
+        return ()
     forms = {
         secret,
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
         repr(secret)[1:-1],
     }
-    return sorted(forms, key=len, reverse=True)  # an escaped form holds the plain one: it goes first
+    ordered = sorted(forms, key=len, reverse=True)  # an escaped form holds the plain one: it goes first
+    if len(secret) >= WHOLE_WORD_BELOW:
+        return tuple((form, None) for form in ordered)
+    return tuple((form, re.compile(rf"(?<!\w){re.escape(form)}(?!\w)")) for form in ordered)
 
 
 def redact_json_text(text: str, secrets: Sequence[str]) -> str:
@@ -83,9 +101,8 @@ def redact_json_text(text: str, secrets: Sequence[str]) -> str:
     Keys and everything outside strings are left as they are, so text that
     parsed still parses; only a changed string is written again (as JSON).
     """
-    secrets = [s for s in secrets if s]
-    if not secrets or ("\\" not in text and not any(s in text for s in secrets)):
-        return text  # without escapes a string holds the secret only as it is written
+    if _unchanged(text, secrets):
+        return text
     pieces: list[str] = []
     start = 0
     for found in _STRING.finditer(text):
@@ -106,8 +123,8 @@ def redact_json_text(text: str, secrets: Sequence[str]) -> str:
 
 def redact_text(text: str, secrets: Sequence[str]) -> str:
     """``text`` as JSON text when it parses as JSON, else as plain text."""
-    if not any(secrets):
-        return text
+    if _unchanged(text, secrets):
+        return text  # whether it is JSON does not matter: neither way changes it
     try:
         read_json(text)
     except (ValueError, RecursionError):
@@ -133,6 +150,8 @@ def redact_body(body: bytes, secrets: Sequence[str], *, event_stream: bool = Fal
         return body
     # surrogateescape: bytes that are not UTF-8 come back unchanged.
     text = body.decode("utf-8", errors="surrogateescape")
+    if _unchanged(text, secrets):
+        return body  # as JSON, as a stream or as text alike: nothing to take out
     try:
         read_json(text)
     except (ValueError, RecursionError):
@@ -169,6 +188,18 @@ def redact_exchange(exchange: Exchange, secrets: Sequence[str]) -> Exchange:
         framing=tuple(redact_secrets(fault, secrets) for fault in exchange.framing),
         retried=tuple(redact_exchange(answer, secrets) for answer in exchange.retried),
     )
+
+
+def _unchanged(text: str, secrets: Sequence[str]) -> bool:
+    """Whether every way of redacting ``text`` (JSON, event stream, plain text) leaves it as it is.
+
+    Without a backslash a JSON string's value is its text between the quotes.
+    That value, an event field's value and the plain text are all parts of
+    ``text`` that stand between non-word characters (quotes, a colon, line ends),
+    so a secret found in any of them is found in ``text`` as well. A run's bodies
+    almost never hold the secret: this spares parsing each one only to change nothing.
+    """
+    return not any(secrets) or ("\\" not in text and not _found(text, secrets))
 
 
 def _redact_header(name: str, value: str, secrets: Sequence[str]) -> str:

@@ -10,6 +10,7 @@ from conformance.checks import Scenario
 from conformance.checks.reading import reported_usage
 from conformance.contract.bounded_json import read_json
 from conformance.generation import Case
+from conformance.runner._json_text import head, json_pieces, tail, utf8_size
 from conformance.runner._verdict import toolkit_version
 from conformance.runner.differences import Difference, Differences
 from conformance.runner.results import CaseResult, CheckResult, RunResult
@@ -223,17 +224,17 @@ def _exchange(exchange: Exchange) -> dict[str, Any]:
 
 
 def _request_body(body: Any) -> dict[str, Any]:
-    text = json.dumps(body, ensure_ascii=False)
-    size = len(text.encode("utf-8"))
+    text = list(json_pieces(body))  # its JSON text, as the client sent it
+    size = utf8_size(text)
     if size <= SUMMARISED_BODY_BYTES:
         return {"body": body, "body_summary": None}
     return {
         "body": None,
         "body_summary": {
             "bytes": size,
-            "chars": len(text),
-            "head": text[:200],
-            "tail": text[-200:],
+            "chars": sum(map(len, text)),
+            "head": head(text, 200),
+            "tail": tail(text, 200),
             "note": f"request body of {size} bytes summarised; the recording (--record) keeps it whole",
         },
     }

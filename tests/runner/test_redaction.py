@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from conformance.runner import Failure, save_baseline
+from conformance.runner import Failure, redaction, save_baseline
 from conformance.runner.redaction import (
     redact_body,
     redact_event_stream,
@@ -94,10 +97,7 @@ def test_an_exchange_keeps_the_request_and_the_media_type() -> None:
     assert redacted.body == b'data: {"response":"hello [REDACTED]"}\n\ndata: [DONE]\n\n'
     assert redacted.stream is not None
     assert redacted.stream.events == ('{"response":"hello [REDACTED]"}', "[DONE]")
-    assert (
-        redacted.stream.broke_at == "hello [REDACTED]"
-        and redacted.error == "ReadError: hello [REDACTED]"
-    )
+    assert redacted.stream.broke_at == "hello [REDACTED]" and redacted.error == "ReadError: hello [REDACTED]"
     assert redact_exchange(exchange, []) is exchange
 
 
@@ -119,3 +119,36 @@ def test_a_baseline_redacts_messages_and_keeps_its_ids(tmp_path: Path) -> None:
     (entry,) = json.loads((tmp_path / "b.json").read_text())["accepted"]
     assert entry["check"] == "usage_consistent" and entry["case_id"] == "valid/true"
     assert entry["message"] == "Received: [REDACTED] total_tokens"
+
+
+# Texts built from the characters redaction turns on: quotes, escapes, colons, line ends, words.
+_SYNTAX = ['"', "\\", "\\u0074", "\\n", ":", "\n", "\r\n", " ", "{", "}", "[", "]", ","]
+_WORDS = ["t", "é", "ta", "data: ", "true"]
+_texts = st.lists(st.sampled_from(_SYNTAX + _WORDS), max_size=30).map("".join)
+_json_texts = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='t é"\\:\n\u2028a', max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["t", "a", "data"]), inner),
+    max_leaves=8,
+).flatmap(lambda value: st.sampled_from([json.dumps(value), json.dumps(value, ensure_ascii=False)]))
+_secrets = st.sampled_from(["t", "é", 'a"', "\\", "ta", "data-secret-t"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_texts | _json_texts, secret=_secrets)
+def test_skipping_a_text_without_the_secret_changes_no_outcome(text: str, secret: str) -> None:
+    secrets = [secret]
+    fast = (
+        redact_text(text, secrets),
+        redact_json_text(text, secrets),
+        redact_body(text.encode(), secrets),
+        redact_body(text.encode(), secrets, event_stream=True),
+    )
+    # The same redaction with the shortcut taken out: every text parsed and walked.
+    with mock.patch.object(redaction, "_unchanged", lambda text, secrets: not any(secrets)):
+        slow = (
+            redact_text(text, secrets),
+            redact_json_text(text, secrets),
+            redact_body(text.encode(), secrets),
+            redact_body(text.encode(), secrets, event_stream=True),
+        )
+    assert fast == slow
