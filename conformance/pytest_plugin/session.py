@@ -99,6 +99,7 @@ class ConformancePlugin:
         self._plan: Plan | None = None
         self._sending: _Sending | None = None
         self._next: pytest.Item | None = None
+        self._submitted_all = False
         self._ran: dict[str, CaseResult] = {}
         self._started_at, self._started = "", 0.0
         self._worker_outputs: list[dict[str, Any]] = []
@@ -172,7 +173,10 @@ class ConformancePlugin:
         """The suite items this process will run, as far as it can know them now."""
         items = item.session.items
         indices = _xdist.queued(self.config)
-        if indices is None:
+        if indices is None:  # every item is this process's, and known from the first one on
+            if self._submitted_all:
+                return []
+            self._submitted_all = True
             return [i.subject for i in items if isinstance(i, SuiteItem)]
         # An xdist worker learns its items a few at a time; send those queued for it now.
         queued: list[Subject] = []
