@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from conformance.checks import RunFacts, Scenario
+from conformance.checks import Check, RunFacts, Scenario
 from conformance.contract import DEFAULT_SCHEMA_VERSION
 from conformance.pytest_plugin import _xdist
 from conformance.pytest_plugin.items import Subject, SuiteItem
@@ -100,6 +100,7 @@ class ConformancePlugin:
         self._sending: _Sending | None = None
         self._next: pytest.Item | None = None
         self._submitted_all = False
+        self._checks: list[Check] | None = None
         self._ran: dict[str, CaseResult] = {}
         self._started_at, self._started = "", 0.0
         self._worker_outputs: list[dict[str, Any]] = []
@@ -142,7 +143,10 @@ class ConformancePlugin:
         return self._plan
 
     def severities_of(self, subject: Subject) -> list[str]:
-        checks = self.settings.run_config(Target.embedded_server(), seed=self.seed).selected_checks()
+        if self._checks is None:  # the same for every item: the options select them
+            config = self.settings.run_config(Target.embedded_server(), seed=self.seed)
+            self._checks = config.selected_checks()
+        checks = self._checks
         if isinstance(subject, Scenario):
             return sorted({c.severity for c in checks if c.id == subject.check})
         return sorted({c.severity for c in checks if not c.is_scenario})
