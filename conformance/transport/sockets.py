@@ -126,18 +126,11 @@ class Socket(asyncio.Protocol):
         return b""
 
     async def _wait_for_data(self, timeout: float | None) -> None:
-        waiter = self._loop.create_future()
-        self._data_waiter = waiter
-        timer = None
-        if timeout is not None:
-            timed_out = httpx.ReadTimeout(f"no byte within the read timeout of {timeout:g} s")
-            timer = self._loop.call_later(timeout, _fail, waiter, timed_out)
+        waiter = self._data_waiter = self._loop.create_future()
         try:
-            await waiter
+            await _bounded(waiter, timeout, httpx.ReadTimeout, "no byte within the read timeout")
         finally:
             self._data_waiter = None
-            if timer is not None:
-                timer.cancel()
 
     async def write(self, data: bytes, *, timeout: float | None) -> None:
         """Send ``data``; raises httpx.WriteError on a closed connection, WriteTimeout when it stalls."""
@@ -146,18 +139,12 @@ class Socket(asyncio.Protocol):
         self._transport.write(data)
         if not self._writing_paused:
             return
-        waiter = self._loop.create_future()
-        self._drain_waiter = waiter
-        timer = None
-        if timeout is not None:
-            stalled = httpx.WriteTimeout(f"the request not sent within the write timeout of {timeout:g} s")
-            timer = self._loop.call_later(timeout, _fail, waiter, stalled)
+        waiter = self._drain_waiter = self._loop.create_future()
         try:
-            await waiter
+            stalled = "the request was not sent within the write timeout"
+            await _bounded(waiter, timeout, httpx.WriteTimeout, stalled)
         finally:
             self._drain_waiter = None
-            if timer is not None:
-                timer.cancel()
         if self._lost is not None:
             raise httpx.WriteError(str(self._lost) or type(self._lost).__name__)
 
@@ -166,6 +153,21 @@ class Socket(asyncio.Protocol):
             self._transport.close()
 
 
-def _fail(waiter: asyncio.Future[None], exc: Exception) -> None:
+async def _bounded(
+    waiter: asyncio.Future[None], timeout: float | None, timed_out: type[httpx.TimeoutException], said: str
+) -> None:
+    """Wait for ``waiter``; after ``timeout`` seconds, raise ``timed_out`` saying ``said`` and the limit."""
+    if timeout is None:
+        await waiter
+        return
+    message = f"{said} of {timeout:g} s"
+    timer = asyncio.get_running_loop().call_later(timeout, _fail, waiter, timed_out, message)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+
+
+def _fail(waiter: asyncio.Future[None], timed_out: type[httpx.TimeoutException], message: str) -> None:
     if not waiter.done():
-        waiter.set_exception(exc)
+        waiter.set_exception(timed_out(message))

@@ -23,19 +23,19 @@ from support.framing_table import Row
 PIECE_GAP_S = 0.005  # between pieces, so that each arrives in a read of its own
 
 
-async def _read_request(reader: asyncio.StreamReader) -> bool:
-    """Read one request; False when the client closed the connection instead."""
+async def read_request(reader: asyncio.StreamReader) -> bytes | None:
+    """Read one request (its head and Content-Length body); its body, or None when the client
+    closed the connection instead."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, ConnectionError):
-        return False
+        return None
     length = 0
     for line in head.split(b"\r\n"):
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value)
-    await reader.readexactly(length)
-    return True
+    return await reader.readexactly(length)
 
 
 def _handler(
@@ -44,7 +44,7 @@ def _handler(
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connections.append(len(connections))
         try:
-            while await _read_request(reader):
+            while await read_request(reader) is not None:
                 for index, piece in enumerate(row.wire):
                     if index:
                         await asyncio.sleep(PIECE_GAP_S)

@@ -21,23 +21,10 @@ import pytest
 
 from conformance.transport.http11 import Http11Transport
 from conformance.transport.wire import recording
+from support.framing_server import read_request
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 OK = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
-
-
-async def read_request(reader: asyncio.StreamReader) -> bytes | None:
-    """One request's body, or None once the client closed the connection."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except (asyncio.IncompleteReadError, ConnectionError):
-        return None
-    length = 0
-    for line in head.split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    return await reader.readexactly(length)
 
 
 @contextlib.asynccontextmanager
