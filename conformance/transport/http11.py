@@ -65,7 +65,8 @@ class Http11Transport(httpx.AsyncBaseTransport):
 def _origin(url: httpx.URL) -> Origin:
     if url.scheme not in _DEFAULT_PORTS:
         raise httpx.UnsupportedProtocol(f"{url.scheme!r} is not http or https")
-    return url.scheme, url.host, url.port or _DEFAULT_PORTS[url.scheme]
+    # The host as DNS and TLS take it: IDNA-encoded, an IPv6 address without its brackets.
+    return url.scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[url.scheme]
 
 
 class _Connection:
@@ -108,7 +109,7 @@ class _Connection:
         return httpx.Response(
             status_code=event.status_code,
             headers=event.headers.raw_items(),
-            stream=_Body(self, read_timeout),
+            stream=_Body(self, self._pool, read_timeout),
             extensions={"http_version": b"HTTP/" + event.http_version, "reason_phrase": event.reason},
         )
 
@@ -158,8 +159,9 @@ class _Connection:
 class _Body(httpx.AsyncByteStream):
     """A response body read from its connection; closing it hands the connection back to the pool."""
 
-    def __init__(self, connection: _Connection, read_timeout: float | None) -> None:
+    def __init__(self, connection: _Connection, pool: _Pool, read_timeout: float | None) -> None:
         self._connection = connection
+        self._pool = pool
         self._read_timeout = read_timeout
         self._closed = False
 
@@ -177,7 +179,7 @@ class _Body(httpx.AsyncByteStream):
     def _close(self, *, reuse: bool) -> None:
         if not self._closed:
             self._closed = True
-            self._connection._pool.release(self._connection, reuse=reuse)
+            self._pool.release(self._connection, reuse=reuse)
 
 
 class _Pool:

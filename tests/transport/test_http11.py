@@ -29,7 +29,7 @@ OK = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\no
 
 @contextlib.asynccontextmanager
 async def serving(
-    handler: Handler, ssl_context: ssl.SSLContext | None = None
+    handler: Handler, ssl_context: ssl.SSLContext | None = None, host: str = "127.0.0.1"
 ) -> AsyncIterator[tuple[str, list[int]]]:
     """A loopback server running ``handler`` per connection: its base URL and the connections it accepted."""
     accepted: list[int] = []
@@ -45,11 +45,12 @@ async def serving(
         finally:
             writer.close()
 
-    server = await asyncio.start_server(counted, "127.0.0.1", 0, ssl=ssl_context)
+    server = await asyncio.start_server(counted, host, 0, ssl=ssl_context)
     port = server.sockets[0].getsockname()[1]
     scheme = "https" if ssl_context else "http"
+    shown = f"[{host}]" if ":" in host else host
     async with server:
-        yield f"{scheme}://127.0.0.1:{port}", accepted
+        yield f"{scheme}://{shown}:{port}", accepted
 
 
 async def answer_each(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -151,6 +152,20 @@ def test_the_response_s_raw_bytes_go_to_the_current_wire_log() -> None:
 
     head, total = asyncio.run(go())
     assert head == OK and total == len(OK)
+
+
+def test_an_ipv6_address_in_brackets() -> None:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback on this machine: {exc}")
+
+    async def go() -> str:
+        async with serving(answer_each, host="::1") as (url, _), client() as http:
+            return (await http.post(url + "/run", content=b"{}")).text
+
+    assert asyncio.run(go()) == "ok"
 
 
 def test_a_refused_connection_is_a_connect_error() -> None:
