@@ -106,7 +106,12 @@ class Client:
 
     async def __aenter__(self) -> Client:
         s = self.settings
-        limits = httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency)
+        # An idle connection is given up after a second, before the servers that close
+        # soonest do (gunicorn after 2 s, uvicorn and Node after 5 s): a request sent on a
+        # connection the server is closing that moment would be judged unanswered.
+        limits = httpx.Limits(
+            max_connections=s.concurrency, max_keepalive_connections=s.concurrency, keepalive_expiry=1.0
+        )
         # httpx requests and responses over the toolkit's own HTTP/1.1 transport, without
         # httpx.AsyncClient: a run needs none of its cookies, redirects, auth or hooks, and
         # the transport keeps each response's raw head to name framing faults.

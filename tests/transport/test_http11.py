@@ -98,6 +98,19 @@ def test_concurrent_requests_open_at_most_max_connections() -> None:
     assert statuses == [200] * 6 and len(accepted) == 2 and most[0] == 2
 
 
+def test_a_connection_idle_past_the_keepalive_expiry_is_not_reused() -> None:
+    async def go() -> list[int]:
+        transport = Http11Transport(httpx.Limits(max_connections=1, keepalive_expiry=0.1), ssl_context=None)
+        async with serving(answer_each) as (url, accepted), httpx.AsyncClient(transport=transport) as http:
+            await http.post(url, content=b"{}")
+            await http.post(url, content=b"{}")  # at once: the same connection
+            await asyncio.sleep(0.2)
+            await http.post(url, content=b"{}")  # past the expiry: a new one
+        return accepted
+
+    assert len(asyncio.run(go())) == 2
+
+
 def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
     async def once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
