@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import replace
@@ -46,10 +47,12 @@ from conformance.runner import (
     plan_run,
     replay_items,
     send_and_judge,
+    untestable_from_probe,
     was_not_judged,
     write_artifacts,
 )
 from conformance.runner.recording import exchange_from_json, exchange_to_json
+from conformance.runner.redaction import redact_secrets
 from conformance.runner.results import redact_case_result
 from conformance.transport import Exchange, Target
 
@@ -63,8 +66,11 @@ class _Sending:
         self.facts = RunFacts(has_token=config.token is not None, schema=config.schema)
         self.thread, self.client = open_client(target, config.transport_settings())
         self.probe: Exchange = self.thread.call(self.client.send(PROBE_BODY))
-        # What the runner makes of the probe's answer: None, or why the target cannot be tested.
-        self.untestable = _run_of(config, Plan((), {}), {}, self.probe).reason
+        # What the runner makes of the probe's answer: None, or why the target cannot be tested,
+        # redacted as a run's reason is (the answer may echo the token).
+        reason = untestable_from_probe(self.probe, config.token is not None)
+        secrets = (config.token,) if config.token else ()
+        self.untestable = None if reason is None else redact_secrets(reason, secrets)
         self.verdicts: dict[str, Future[CaseResult]] = {}
         self.schedule = Schedule()
         # One for the session: a target that stops answering stops the sending, as in `conformance run`.
@@ -247,7 +253,9 @@ class ConformancePlugin:
         if self._worker_outputs:
             self._merge_workers()
         elif sending is not None:
-            result = _run_of(sending.config, self.plan(), exchanges, sending.probe, stopped)
+            # The items' own verdicts are the run's: judged once, with the run's checks and facts.
+            judged = {item_id: self._ran[item_id] for item_id in exchanges}
+            result = _run_of(sending.config, self.plan(), exchanges, sending.probe, stopped, judged)
             self._finish(result, self._started_at, time.perf_counter() - self._started)
 
     def _merge_workers(self) -> None:
@@ -296,9 +304,10 @@ def _run_of(
     exchanges: dict[str, list[Exchange]],
     probe: Exchange,
     stopped: str | None = None,
+    judged: Mapping[str, CaseResult] | None = None,
 ) -> RunResult:
-    """What the runner makes of these exchanges, judged as one run of ``plan``."""
-    for event in replay_items(config, plan, exchanges, probe=probe, stopped=stopped):
+    """What the runner makes of these exchanges, judged as one run of ``plan`` (``judged``: already)."""
+    for event in replay_items(config, plan, exchanges, probe=probe, stopped=stopped, judged=judged):
         if isinstance(event, RunFinished):
             return event.result
     raise AssertionError("the runner ended without a result")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Iterator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 
@@ -164,12 +164,15 @@ async def execute(
     baseline: Baseline | None = None,
     probe: Probe | None = None,
     stopped: str | None = None,
+    judged: Mapping[str, CaseResult] | None = None,
 ) -> AsyncGenerator[Event, None]:
     """Send every item through ``sender``, judge it, and finish with the run's result.
 
     ``baseline`` is applied to the result as a value; no file is read or
     written here. ``stopped`` says why a recorded run stopped sending, for a
-    replay of it; a live run's `Watchdog` sender says so itself.
+    replay of it; a live run's `Watchdog` sender says so itself. ``judged``
+    holds items already sent and judged the same way (`send_and_judge`, by
+    the pytest plugin): they are taken as they are, not judged again.
     """
     started_at, started = now(), time.perf_counter()
     yield RunStarted(config, len(items), config.run_seed)
@@ -181,7 +184,7 @@ async def execute(
         reason = untestable_from_probe(await probe.send(PROBE_BODY), facts.has_token)
     if reason is None:
         done_count = 0
-        async for index, result in _in_flight(items, checks, sender, facts, config.concurrency):
+        async for index, result in _in_flight(items, checks, sender, facts, config.concurrency, judged or {}):
             results[index] = result
             if was_not_judged(result):
                 continue  # nothing to show one by one: the run's reason says it
@@ -209,7 +212,12 @@ async def execute(
 
 
 async def _in_flight(
-    items: Sequence[Item], checks: Sequence[Check], sender: Sender, facts: RunFacts, workers: int
+    items: Sequence[Item],
+    checks: Sequence[Check],
+    sender: Sender,
+    facts: RunFacts,
+    workers: int,
+    judged: Mapping[str, CaseResult],
 ) -> AsyncGenerator[tuple[int, CaseResult], None]:
     """Each item's index and result as it finishes, with ``workers`` items in flight at most.
 
@@ -226,6 +234,9 @@ async def _in_flight(
     async def work() -> None:
         try:
             for index, item in queue:
+                if item.id in judged:
+                    await finished.put((index, judged[item.id]))
+                    continue
                 sending = _scheduled(schedule, index, item, checks, owner, sender, facts)
                 await finished.put(await _unless_stopped(index, item, sending))
         except Exception as exc:  # a bug, not the target's doing: raised in the run, not lost in a task

@@ -21,6 +21,7 @@ from conformance.runner.baseline import Baseline
 from conformance.runner.config import RunConfig
 from conformance.runner.events import Event
 from conformance.runner.recording import Recording, load_recording
+from conformance.runner.results import CaseResult
 from conformance.transport import Auth, Exchange
 
 
@@ -123,6 +124,7 @@ def replay_items(
     *,
     probe: Exchange | None = None,
     stopped: str | None = None,
+    judged: Mapping[str, CaseResult] | None = None,
 ) -> Iterator[Event]:
     """Judge exchanges sent elsewhere as one run of ``plan``'s items that have them.
 
@@ -130,6 +132,8 @@ def replay_items(
     worker its own); what they received is judged here as one run, with the
     probe's answer when one was sent, so the reports are those of `run`;
     ``stopped`` says why the sending stopped early, if it did (`Watchdog`).
+    ``judged`` holds the items the caller already judged (`send_and_judge`,
+    with this config's checks): their results are kept, not judged again.
     """
     facts = RunFacts(has_token=config.token is not None, schema=config.schema)
     items = [item for item in plan.items if item.id in exchanges]
@@ -137,9 +141,18 @@ def replay_items(
     recorded = _RecordedProbe(probe) if probe is not None else None
     checks, skipped = config.selected_checks(), dict(plan.skipped)
 
-    def judged(baseline: Baseline | None) -> AsyncGenerator[Event, None]:
+    def judging(baseline: Baseline | None) -> AsyncGenerator[Event, None]:
         return execute(
-            config, checks, items, skipped, sender, facts, baseline=baseline, probe=recorded, stopped=stopped
+            config,
+            checks,
+            items,
+            skipped,
+            sender,
+            facts,
+            baseline=baseline,
+            probe=recorded,
+            stopped=stopped,
+            judged=judged,
         )
 
-    return _drive(keeping_files(config, facts, judged))
+    return _drive(keeping_files(config, facts, judging))
