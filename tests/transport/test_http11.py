@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conformance.transport import Client
 from conformance.transport.http11 import Http11Transport
 from conformance.transport.wire import recording
 from support.framing_server import read_request
@@ -109,6 +110,21 @@ def test_a_connection_idle_past_the_keepalive_expiry_is_not_reused() -> None:
         return accepted
 
     assert len(asyncio.run(go())) == 2
+
+
+def test_the_run_client_gives_up_a_connection_idle_for_over_a_second() -> None:
+    # Before the servers that close soonest do (gunicorn after 2 s): a request sent on a
+    # connection its server is closing that moment would be judged unanswered.
+    async def go() -> tuple[list[int], list[int | None]]:
+        async with serving(answer_each) as (url, accepted), Client(url, "X", token="t") as run_client:
+            first = await run_client.send({"prompt": "a"})
+            second = await run_client.send({"prompt": "b"})  # at once: the same connection
+            await asyncio.sleep(1.2)
+            third = await run_client.send({"prompt": "c"})  # idle past a second: a new one
+        return accepted, [first.status, second.status, third.status]
+
+    accepted, statuses = asyncio.run(go())
+    assert statuses == [200, 200, 200] and len(accepted) == 2
 
 
 def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
